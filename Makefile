@@ -1,0 +1,56 @@
+# Entry points of the bundle. `make demo` and `make test` are the two set-up
+# commands of the README: each prepares this machine as far as it needs to
+# (Python venv, a Docker engine, the node image) and is safe to run again.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+
+.PHONY: demo demo-down test setup venv docker image unit lint validation molecule
+
+## demo: bring up the local container site and install the whole platform on it
+demo: setup
+	ansible-playbook playbooks/container_site.yml
+	ansible-playbook tests/scaffolding/users.yml
+	ansible-playbook site.yml -i inventories/demo
+	ansible-playbook playbooks/demo_summary.yml
+
+## demo-down: remove the demo's containers (add KEEP_DATA=no to delete /home too)
+demo-down: venv
+	ansible-playbook playbooks/container_site.yml -e container_site_state=absent \
+	  -e container_site_remove_volumes=$(if $(filter no,$(KEEP_DATA)),true,false)
+
+## test: every test, stage by stage, with the time of each
+test: setup
+	scripts/run-stages.sh \
+	  "unit tests::$(MAKE) --no-print-directory unit" \
+	  "lint::$(MAKE) --no-print-directory lint" \
+	  "bad-inventory suite::$(MAKE) --no-print-directory validation" \
+	  "molecule managed_site::$(MAKE) --no-print-directory molecule"
+
+setup: venv docker image
+
+venv:
+	@scripts/ensure-venv.sh
+
+docker:
+	@scripts/ensure-docker.sh
+
+image: docker
+	@scripts/build-image.sh >/dev/null
+
+unit: venv
+	pytest -q -p no:cacheprovider tests/unit
+
+lint: venv
+	yamllint --strict .
+	ansible-playbook --syntax-check site.yml playbooks/*.yml tests/scaffolding/*.yml tests/integration/*.yml
+	ansible-lint
+	python docs/gen_role_readme.py --check
+
+validation: venv
+	pytest -q -p no:cacheprovider tests/validation
+
+molecule: setup
+	molecule test --scenario-name managed_site

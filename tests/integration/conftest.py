@@ -1,0 +1,72 @@
+"""Fixtures of the tests that run against a converged container site.
+
+Molecule's testinfra verifier passes its inventory with --ansible-inventory
+and the site's container prefix in CONTAINER_SITE_PREFIX; run by hand, the
+tests use inventories/demo and its prefix.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import tempfile
+
+import pytest
+import testinfra
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def inventory(request):
+    return request.config.getoption("ansible_inventory", None) or str(ROOT / "inventories" / "demo")
+
+
+@pytest.fixture(scope="session")
+def prefix():
+    """Container names are <prefix>-<inventory host> (inventories/demo)."""
+    return os.environ.get("CONTAINER_SITE_PREFIX", "hpcds")
+
+
+@pytest.fixture(scope="session")
+def ansible_args(inventory, prefix):
+    """Arguments that point ansible-playbook at the same site as the tests."""
+    return ["-i", inventory, "-e", f"container_site_prefix={prefix}"]
+
+
+@pytest.fixture(scope="session")
+def node(prefix):
+    """node("ctl") -> a testinfra host of that inventory host's container (cached)."""
+    hosts = {}
+
+    def get(name):
+        if name not in hosts:
+            hosts[name] = testinfra.get_host(f"docker://{prefix}-{name}")
+        return hosts[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def effective(ansible_args):
+    """The site's Slurm settings as Ansible renders them (inventory over the role defaults)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "effective.json"
+        subprocess.run(
+            [
+                "ansible-playbook",
+                *ansible_args,
+                str(ROOT / "tests" / "integration" / "effective_vars.yml"),
+                "-e",
+                f"effective_vars_out={out}",
+            ],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+        return json.loads(out.read_text())
+
+
+def journal(host, unit, lines=40):
+    """The tail of a unit's journal, shown when a check of it fails."""
+    return host.run(f"journalctl -u {unit} -n {lines} --no-pager").stdout
