@@ -29,9 +29,10 @@ def prefix():
 
 
 @pytest.fixture(scope="session")
-def ansible_args(inventory, prefix):
-    """Arguments that point ansible-playbook at the same site as the tests."""
-    return ["-i", inventory, "-e", f"container_site_prefix={prefix}"]
+def ansible_args(inventory):
+    """Arguments that point ansible-playbook at the same site as the tests
+    (the prefix reaches the inventory through CONTAINER_SITE_PREFIX)."""
+    return ["-i", inventory]
 
 
 @pytest.fixture(scope="session")
