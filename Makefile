@@ -6,6 +6,10 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
+# The real Miniforge installer cannot be downloaded on every machine: the
+# demo and the tests use this stand-in unless MINIFORGE_INSTALLER names a
+# real one (see README).
+export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
 .PHONY: demo demo-down test setup venv docker image unit lint validation molecule
 
@@ -29,7 +33,10 @@ test: setup
 	  "bad-inventory suite::$(MAKE) --no-print-directory validation" \
 	  "molecule managed_site::$(MAKE) --no-print-directory molecule"
 
-setup: venv docker image
+setup: venv docker image $(MINIFORGE_STANDIN)
+
+$(MINIFORGE_STANDIN): tests/scaffolding/make-miniforge-standin.sh
+	@tests/scaffolding/make-miniforge-standin.sh $@ >/dev/null
 
 venv:
 	@scripts/ensure-venv.sh

@@ -117,22 +117,29 @@ def test_qos_in_accounting_match_the_inventory(node, effective):
 
 
 def _sacct(host, job_id, timeout=90):
-    """The accounting record of a finished job, polled until slurmdbd has it."""
+    """The accounting record of a finished job, polled until slurmdbd has
+    the whole of it (a record can show QOS "Unknown" until the job's start
+    reached slurmdbd)."""
     deadline = time.monotonic() + timeout
     while True:
-        out = host.check_output(f"sacct --jobs={job_id} --allocations --noheader --parsable2 --format=QOS,Partition,User,State")
-        if out and out.split("|")[-1] not in ("PENDING", "RUNNING"):
-            return out.split("|")
-        assert time.monotonic() < deadline, f"job {job_id} not finished in accounting after {timeout} s: {out!r}"
+        out = host.check_output(
+            f"sacct --jobs={job_id} --allocations --noheader --parsable2 --format=QOS,Partition,User,State"
+        )
+        fields = out.split("|")
+        if len(fields) == 4 and fields[-1] not in ("PENDING", "RUNNING") and fields[0] != "Unknown":
+            return fields
+        assert time.monotonic() < deadline, f"job {job_id}: no complete accounting record after {timeout} s: {out!r}"
         time.sleep(2)
 
 
 def test_burst_job_in_short_partition_is_accounted_with_its_qos(node):
     login = node(LOGIN)
     job_id = login.check_output(
-        "runuser -l alice -c \"sbatch --parsable --partition=short --qos=burst --time=5 --wrap='sleep 1'\""
+        "runuser -l alice -c \"sbatch --parsable --partition=short --qos=burst --time=5 --wrap='sleep 5'\""
     ).split(";")[0]
     assert re.fullmatch(r"\d+", job_id)
+    queued = login.check_output(f"squeue --noheader --jobs={job_id} --format='%q|%P|%u'")
+    assert queued in ("", "burst|short|alice"), queued
     assert _sacct(login, job_id) == ["burst", "short", "alice", "COMPLETED"]
 
 
