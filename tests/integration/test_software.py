@@ -53,6 +53,13 @@ def test_site_condarc(node, line):
     assert line in node(LOGIN).file(f"{MINIFORGE}/.condarc").content_string.splitlines()
 
 
+def test_module_load_gives_conda_in_a_batch_job(node):
+    out = node(LOGIN).check_output(
+        "runuser -l alice -c \"srun --nodes=1 --time=1 bash -lc 'module load miniforge && type conda'\" 2>&1"
+    )
+    assert "conda is a function" in out
+
+
 @pytest.mark.parametrize("name", ["c1", LOGIN])
 def test_module_load_gives_conda_in_a_users_login_shell(node, name):
     out = node(name).check_output("runuser -l alice -c 'module load miniforge && type conda && conda --version' 2>&1")
@@ -79,7 +86,9 @@ def test_default_notebook_environment_is_live_and_complete(node):
 @pytest.mark.parametrize("name", ["c1", "c2", LOGIN])
 def test_notebook_kernel_registered_on_every_node(node, name):
     spec = json.loads(node(name).file("/usr/local/share/jupyter/kernels/site-notebook/kernel.json").content_string)
-    assert spec["argv"][0] == f"{ENVS}/notebook/bin/python"
+    # The kernel runs from the version that is live when it starts.
+    assert spec["argv"][:2] == ["/bin/sh", "-c"]
+    assert f'exec "$(readlink -f {ENVS}/notebook)/bin/python" -m ipykernel_launcher' in spec["argv"][2]
 
 
 def _user_env(host):
@@ -112,7 +121,7 @@ def test_users_own_environment_appears_as_a_kernel(node):
     out = host.check_output(f"runuser -l alice -c '{ENVS}/notebook/bin/python /tmp/kernels_probe.py' 2>/dev/null")
     specs = json.loads(out.strip().splitlines()[-1])
     assert specs["user-env-mine"][0] == "/home/alice/.conda/envs/mine/bin/python"
-    assert specs["site-notebook"][0] == f"{ENVS}/notebook/bin/python"
+    assert f"{ENVS}/notebook" in specs["site-notebook"][2]
 
 
 @needs_real_conda
@@ -172,6 +181,12 @@ def test_curated_env_switches_atomically_keeps_old_on_failure_and_rolls_back(nod
             f"if [ -f \"$t/.curated-env-complete\" ] && [ -x {ENVS}/probe/bin/python ]; then :; else echo miss >> /tmp/probe.miss; fi; "
             "n=$((n+1)); done; echo $n > /tmp/probe.count' >/dev/null 2>&1 &"
         )
+        # A long-running process started from the live version, resolved as
+        # the site kernels resolve it, imports a module after the switch.
+        reader.check_output(
+            "rm -f /tmp/probe.old; nohup sh -c 'exec \"$(readlink -f " + ENVS + "/probe)/bin/python\" -c "
+            "\"import time; time.sleep(25); import toolz; print(toolz.__file__)\"' > /tmp/probe.old 2>&1 &"
+        )
         time.sleep(1)
         started = time.monotonic()
         run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "curated_envs", "-e", v2)
@@ -184,6 +199,11 @@ def test_curated_env_switches_atomically_keeps_old_on_failure_and_rolls_back(nod
         misses = reader.run("cat /tmp/probe.miss").stdout.count("miss")
         print(f"new version built and switched in {switch_seconds:.1f} s; reader saw {reads} reads, {misses} misses")
         assert reads > 100 and misses == 0
+        deadline = time.monotonic() + 60
+        while "toolz" not in reader.run("cat /tmp/probe.old").stdout:
+            assert time.monotonic() < deadline, reader.run("cat /tmp/probe.old").stdout
+            time.sleep(2)
+        assert reader.check_output("cat /tmp/probe.old").startswith(first + "/"), "the running process left its version"
 
         run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "curated_envs", "-e", broken)
         assert run.returncode != 0
