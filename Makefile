@@ -11,7 +11,7 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker image unit lint validation molecule
+.PHONY: demo demo-down test setup venv docker browser image unit lint validation molecule
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -26,7 +26,7 @@ demo-down: venv
 	  -e container_site_remove_volumes=$(if $(filter no,$(KEEP_DATA)),true,false)
 
 ## test: every test, stage by stage, with the time of each
-test: setup
+test: setup browser
 	scripts/run-stages.sh \
 	  "unit tests::$(MAKE) --no-print-directory unit" \
 	  "lint::$(MAKE) --no-print-directory lint" \
@@ -40,6 +40,9 @@ $(MINIFORGE_STANDIN): tests/scaffolding/make-miniforge-standin.sh
 
 venv:
 	@scripts/ensure-venv.sh
+
+browser:
+	@scripts/ensure-browser.sh
 
 docker:
 	@scripts/ensure-docker.sh

@@ -68,6 +68,14 @@ def effective(ansible_args):
         return json.loads(out.read_text())
 
 
+@pytest.fixture(scope="module")
+def ca_file(prefix, tmp_path_factory):
+    """The hub's self-signed certificate (login1), to verify TLS against."""
+    path = tmp_path_factory.mktemp("tls") / "hub.crt"
+    subprocess.run(["docker", "cp", f"{prefix}-login1:/etc/jupyterhub/tls/selfsigned.crt", str(path)], check=True)
+    return str(path)
+
+
 def journal(host, unit, lines=40):
     """The tail of a unit's journal, shown when a check of it fails."""
     return host.run(f"journalctl -u {unit} -n {lines} --no-pager").stdout

@@ -1,0 +1,158 @@
+"""JupyterHub end to end, from outside the containers: a PAM login through
+the real login form over HTTPS, a notebook server spawned as a Slurm job,
+reached through the proxy, surviving a hub restart, and stopped."""
+
+import json
+import os
+import re
+import time
+
+import pytest
+import requests
+
+from hub import BASE, LOGIN, PORT, _login, _session
+
+
+def _server(session, user):
+    reply = session.get(f"{BASE}/hub/api/users/{user}", timeout=30)
+    reply.raise_for_status()
+    return reply.json()["servers"].get("")
+
+
+def _user_api(session, owner, path="api/status"):
+    """A request to owner's notebook server as a browser makes it: open the
+    page (OAuth through the hub), then call the API with that server's XSRF
+    token."""
+    page = session.get(f"{BASE}/user/{owner}/lab", timeout=60)
+    xsrf = session.cookies.get("_xsrf", path=f"/user/{owner}/")
+    reply = session.get(f"{BASE}/user/{owner}/{path}", headers={"X-XSRFToken": xsrf or ""}, timeout=60)
+    return page, reply
+
+
+def _jobs(node, user):
+    out = node(LOGIN).check_output(f"squeue --noheader --user={user} --format='%i|%u|%P|%q|%l|%N|%T'")
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def alice(ca_file, node):
+    """alice logged in, with the default profile's server running."""
+    session = _login(ca_file, "alice")
+    form = session.get(f"{BASE}/hub/spawn", timeout=30)
+    assert 'name="profile"' in form.text and "Interactive" in form.text
+    started = time.monotonic()
+    reply = session.post(
+        f"{BASE}/hub/spawn", data={"profile": "interactive", "_xsrf": session.headers["X-XSRFToken"]}, timeout=60
+    )
+    assert reply.status_code < 400, reply.text[-2000:]
+    while True:
+        server = _server(session, "alice")
+        if server and server.get("ready"):
+            break
+        assert time.monotonic() - started < 300, f"server not ready after 300 s: {server}"
+        time.sleep(2)
+    spawn_seconds = time.monotonic() - started
+    print(f"\nspawn time (request to ready): {spawn_seconds:.1f} s")
+    yield session
+    session.delete(f"{BASE}/hub/api/users/alice/server", timeout=60)
+
+
+def test_login_page_is_served_over_tls_only(ca_file):
+    reply = _session(ca_file).get(f"{BASE}/hub/login", timeout=30)
+    assert reply.ok and 'name="password"' in reply.text
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(f"http://localhost:{PORT}/hub/login", timeout=10, proxies={"http": None, "https": None})
+
+
+def test_wrong_password_is_refused(ca_file):
+    session = _session(ca_file)
+    page = session.get(f"{BASE}/hub/login", timeout=30)
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+    reply = session.post(f"{BASE}/hub/login", data={"username": "alice", "password": "wrong", "_xsrf": xsrf}, timeout=60)
+    assert "Invalid username or password" in reply.text
+
+
+def test_notebook_runs_as_a_slurm_job_of_the_profile(alice, node):
+    jobs = _jobs(node, "alice")
+    assert len(jobs) == 1, jobs
+    _, user, partition, qos, limit, host, state = jobs[0]
+    assert (user, partition, qos, limit, state) == ("alice", "short", "interactive", "2:00:00", "RUNNING")
+    assert host in ("c1", "c2")
+    account = node(LOGIN).check_output(f"squeue --noheader --jobs={jobs[0][0]} --format=%a")
+    assert account == "datasci"
+
+
+def test_notebook_listens_on_the_compute_nodes_address_only(alice, node):
+    # The proxy's route to the server (its REST API, on the login node's loopback).
+    routes = json.loads(node(LOGIN).check_output(
+        "python3 -c \"import urllib.request as u; t=open('/etc/jupyterhub/proxy.env').read().strip().split('=',1)[1]; "
+        "print(u.build_opener(u.ProxyHandler({})).open(u.Request('http://127.0.0.1:8001/api/routes', "
+        "headers={'Authorization': 'token ' + t})).read().decode())\""
+    ))
+    target = routes["/user/alice"]["target"]
+    host, port = re.fullmatch(r"http://([\w.-]+):(\d+)", target).groups()
+    assert host == _jobs(node, "alice")[0][5]
+    listening = node(host).check_output(f"ss -Hltn 'sport = :{port}'").split()
+    assert listening, f"nothing listens on {target}"
+    assert not listening[3].startswith(("0.0.0.0:", "*:", "[::]:")), listening
+
+
+def test_users_server_is_reached_through_the_proxy(alice):
+    page, reply = _user_api(alice, "alice")
+    assert page.status_code == 200 and "JupyterLab" in page.text
+    assert reply.status_code == 200, reply.text[:500]
+    assert "kernels" in reply.json()
+
+
+def test_another_user_cannot_reach_the_server(alice, ca_file):
+    bob = _login(ca_file, "bob")
+    page, reply = _user_api(bob, "alice")
+    assert page.status_code == 403, (page.status_code, page.url)
+    assert reply.status_code == 403, (reply.status_code, reply.url)
+
+
+def test_server_and_job_survive_a_hub_restart(alice, node):
+    job = _jobs(node, "alice")[0][0]
+    node(LOGIN).check_output("systemctl restart jupyterhub")
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if alice.get(f"{BASE}/hub/health", timeout=10).ok and _server(alice, "alice"):
+                break
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, "hub not back after 120 s"
+        time.sleep(2)
+    assert _jobs(node, "alice")[0][0] == job
+    _, reply = _user_api(alice, "alice")
+    assert reply.status_code == 200
+
+
+def test_stopping_the_server_ends_its_job(alice, node):
+    reply = alice.delete(f"{BASE}/hub/api/users/alice/server", timeout=60)
+    assert reply.status_code in (202, 204), reply.text
+    deadline = time.monotonic() + 90
+    while _jobs(node, "alice"):
+        assert time.monotonic() < deadline, _jobs(node, "alice")
+        time.sleep(2)
+
+
+def test_an_idle_server_is_culled_and_its_job_ends(ca_file, node):
+    timeout = int(os.environ.get("JUPYTERHUB_CULL_TIMEOUT", "3600"))
+    every = int(os.environ.get("JUPYTERHUB_CULL_EVERY", "300"))
+    if timeout > 300:
+        pytest.skip(f"the hub culls after {timeout} s; set JUPYTERHUB_CULL_TIMEOUT (Molecule does) to test it")
+    bob = _login(ca_file, "bob")
+    reply = bob.post(f"{BASE}/hub/spawn", data={"profile": "burst", "_xsrf": bob.headers["X-XSRFToken"]}, timeout=60)
+    assert reply.status_code < 400
+    started = time.monotonic()
+    while not (_server(bob, "bob") or {}).get("ready"):
+        assert time.monotonic() - started < 300, "bob's server did not start"
+        time.sleep(2)
+    assert _jobs(node, "bob"), "no job for bob's server"
+    deadline = time.monotonic() + timeout + every + 120
+    while _server(bob, "bob") or _jobs(node, "bob"):
+        assert time.monotonic() < deadline, (_server(bob, "bob"), _jobs(node, "bob"))
+        time.sleep(5)
+    print(f"\nidle server culled and its job ended {time.monotonic() - started:.0f} s after it started "
+          f"(timeout {timeout} s, checked every {every} s)")
