@@ -55,16 +55,29 @@ def alice(ca_file):
     session.delete(f"{BASE}/hub/api/users/alice/server", headers={"X-XSRFToken": _xsrf(session)}, timeout=60)
 
 
+def _notebook_kernel(session):
+    k = Kernel(session, "alice")
+    k.run("import time\nfrom dask_gateway import Gateway\ngateway = Gateway()\n")  # no arguments: the site's config
+    return k
+
+
 @pytest.fixture(scope="module")
 def kernel(alice):
-    k = Kernel(alice, "alice")
-    k.run("import time\nfrom dask_gateway import Gateway\ngateway = Gateway()\n")  # no arguments: the site's config
+    k = _notebook_kernel(alice)
     yield k
     k.close()
 
 
 @pytest.fixture(scope="module")
-def cluster(kernel, node):
+def later_kernel(alice):
+    """A kernel started after the gateway's restart, as a user restarts theirs."""
+    k = _notebook_kernel(alice)
+    yield k
+    k.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(kernel, ca_file):
     """A cluster with 2 workers, made from the notebook's kernel."""
     out = kernel.run(
         "t0 = time.monotonic()\n"
@@ -77,7 +90,9 @@ def cluster(kernel, node):
     _, name, seconds = out.split()[-3:]
     print(f"\nnew_cluster() to 2 workers ready: {seconds} s")
     yield name
-    kernel.run("cluster.shutdown()\n")
+    # Stopped through the REST API, whatever became of the kernel; a no-op when a test stopped it.
+    _session(ca_file).delete(f"{BASE}/services/dask-gateway/api/v1/clusters/{name}",
+                             headers={"Authorization": f"jupyterhub {_token(ca_file, 'alice')}"}, timeout=60)
 
 
 @pytest.mark.parametrize(("path", "owner", "mode"), [
@@ -172,25 +187,44 @@ def test_a_hub_token_without_access_to_the_gateway_is_refused(ca_file):
     assert refused.status_code == 401, refused.status_code
 
 
-def test_cluster_survives_a_gateway_restart(cluster, kernel, node):
+def test_cluster_survives_a_gateway_restart(cluster, kernel, later_kernel, node):
+    before = sorted(job[0] for job in _dask_jobs(node, "alice"))
     node(LOGIN).check_output("systemctl restart dask-gateway")
     _wait_until(lambda: node(LOGIN).run(
         "python3 -c \"import urllib.request as u; u.build_opener(u.ProxyHandler({})).open("
-        "'http://127.0.0.1:8010/services/dask-gateway/api/health')\"").rc == 0, 120, "gateway not back", kernel)
-    out = kernel.run("print('AFTER', int(client.submit(sum, range(100)).result()), gateway.list_clusters()[0].name)\n")
-    assert f"AFTER 4950 {cluster}" in out, out
-    assert len(_dask_jobs(node, "alice")) == 3
+        "'http://127.0.0.1:8010/services/dask-gateway/api/health')\"").rc == 0, 120, "gateway not back", later_kernel)
+    # The same jobs: nothing was restarted or resubmitted.
+    assert sorted(job[0] for job in _dask_jobs(node, "alice")) == before
+    # The kernel that made the cluster: does its client carry on? (bounded; printed)
+    try:
+        carried_on = "OLD-CLIENT 45" in kernel.run(
+            "print('OLD-CLIENT', client.submit(sum, range(10), pure=False).result(timeout=20))\n", timeout=40)
+    except AssertionError:
+        carried_on = False
+    # A kernel started now finds the cluster and computes on it.
+    out = later_kernel.run(
+        f"cluster = gateway.connect('{cluster}')\n"
+        "client = cluster.get_client()\n"
+        "print('AFTER', [c.name for c in gateway.list_clusters()], client.submit(sum, range(100), pure=False).result(timeout=60))\n",
+        timeout=120)
+    assert f"AFTER ['{cluster}'] 4950" in out, out
+    print("\nafter the gateway restart, the client connected before it "
+          + ("went on working" if carried_on else "lost the scheduler; a new kernel connected and computed"))
 
 
-def test_shutdown_leaves_no_job_behind(cluster, kernel, node):
-    kernel.run("cluster.shutdown()\n")
-    _wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}", kernel)
+def test_shutdown_leaves_no_job_behind(cluster, later_kernel, node):
+    later_kernel.run("cluster.shutdown()\n")
+    _wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}", later_kernel)
 
 
-def test_adaptive_cluster_grows_for_work_and_shrinks_back(kernel, node):
-    out = kernel.run(
+def test_adaptive_cluster_grows_for_work_and_shrinks_back(later_kernel, node):
+    out = later_kernel.run(
+        "import warnings\n"
         "adaptive = gateway.new_cluster()\n"
-        "adaptive.adapt(minimum=0, maximum=2)\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    adaptive.adapt(minimum=0, maximum=50)\n"
+        "print('CAPPED', *[str(w.message) for w in caught])\n"
         "aclient = adaptive.get_client()\n"
         "t0 = time.monotonic()\n"
         "futures = aclient.map(lambda x: time.sleep(1) or x, range(40))\n"
@@ -207,27 +241,30 @@ def test_adaptive_cluster_grows_for_work_and_shrinks_back(kernel, node):
     )
     _, total, peak, first, done = out.split()[-5:]
     print(f"\nadaptive: first worker after {first} s, peak {peak} workers, 40 one-second tasks done after {done} s")
+    # The cluster's caps (4 workers in the demo) bound what a user asks for;
+    # the demo's 4 CPUs (notebook, scheduler) leave room for 2 workers at once.
+    assert "would exceed resource limit of 4 workers. Using `maximum=4, minimum=0` instead." in out, out
     assert total == "780" and peak == "2", out
     shrink = time.monotonic()
     # Once idle, the workers go and only the scheduler's job stays.
-    _wait_until(lambda: len(_dask_jobs(node, "alice")) == 1, 300, f"workers stayed: {_dask_jobs(node, 'alice')}", kernel)
+    _wait_until(lambda: len(_dask_jobs(node, "alice")) == 1, 300, f"workers stayed: {_dask_jobs(node, 'alice')}", later_kernel)
     print(f"adaptive: workers gone {time.monotonic() - shrink:.0f} s after the work ended")
-    out = kernel.run("print('STATUS', [c.status.name for c in gateway.list_clusters() if c.name == adaptive.name])\n")
+    out = later_kernel.run("print('STATUS', [c.status.name for c in gateway.list_clusters() if c.name == adaptive.name])\n")
     assert "STATUS ['RUNNING']" in out, out  # shrunk, not shut down
-    kernel.run("adaptive.shutdown()\n")
-    _wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}", kernel)
+    later_kernel.run("adaptive.shutdown()\n")
+    _wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}", later_kernel)
 
 
-def test_forgotten_cluster_is_shut_down_after_the_idle_timeout(kernel, node):
+def test_forgotten_cluster_is_shut_down_after_the_idle_timeout(later_kernel, node):
     timeout = int(os.environ.get("DASK_GATEWAY_IDLE_TIMEOUT", "1800"))
     if timeout > 300:
         pytest.skip(f"idle timeout is {timeout} s; set DASK_GATEWAY_IDLE_TIMEOUT (Molecule does) to test it")
     # Forgotten: the client goes away and leaves the cluster running.
-    out = kernel.run("idle = gateway.new_cluster(shutdown_on_close=False)\nidle.scale(1)\n"
+    out = later_kernel.run("idle = gateway.new_cluster(shutdown_on_close=False)\nidle.scale(1)\n"
                      "idle.get_client().wait_for_workers(1, timeout=600)\nprint('IDLE', idle.name)\nidle.close()\n")
     name = out.split()[-1]
     started = time.monotonic()
     assert len(_dask_jobs(node, "alice")) == 2, _dask_jobs(node, "alice")
-    _wait_until(lambda: not _dask_jobs(node, "alice"), timeout + 240, "the idle cluster's jobs are still there", kernel)
+    _wait_until(lambda: not _dask_jobs(node, "alice"), timeout + 240, "the idle cluster's jobs are still there", later_kernel)
     print(f"\nidle cluster {name} shut down, its jobs ended {time.monotonic() - started:.0f} s after its client left"
           f" (idle timeout {timeout} s)")
