@@ -2,6 +2,7 @@
 
 import os
 import re
+import time
 
 import requests
 
@@ -27,3 +28,32 @@ def _login(ca_file, user):
     assert reply.ok and "/hub/login" not in reply.url, f"login of {user} failed: {reply.status_code} {reply.url}"
     session.headers["X-XSRFToken"] = session.cookies.get("_xsrf", path="/hub/") or xsrf
     return session
+
+
+def _xsrf(session):
+    """The hub's current XSRF token of a logged-in session (the hub may renew it)."""
+    return session.cookies.get("_xsrf", path="/hub/") or session.headers["X-XSRFToken"]
+
+
+def _server(session, user):
+    """user's default server as the hub's API reports it, or None."""
+    reply = session.get(f"{BASE}/hub/api/users/{user}", timeout=30)
+    reply.raise_for_status()
+    return reply.json()["servers"].get("")
+
+
+def _spawn(session, user, profile, timeout=300):
+    """Start user's server with profile through the spawn form and wait until
+    it is ready; returns the seconds from the request to ready."""
+    started = time.monotonic()
+    reply = session.post(f"{BASE}/hub/spawn", data={"profile": profile, "_xsrf": _xsrf(session)}, timeout=60)
+    assert reply.status_code < 400, reply.text[-2000:]
+    while not (_server(session, user) or {}).get("ready"):
+        assert time.monotonic() - started < timeout, f"{user}'s server not ready after {timeout} s: {_server(session, user)}"
+        time.sleep(2)
+    return time.monotonic() - started
+
+
+def _stop(session, user):
+    """Ask the hub to stop user's server."""
+    return session.delete(f"{BASE}/hub/api/users/{user}/server", headers={"X-XSRFToken": _xsrf(session)}, timeout=60)

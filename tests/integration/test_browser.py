@@ -8,7 +8,7 @@ import time
 
 import pytest
 from conftest import ROOT
-from hub import BASE, _login
+from hub import BASE, _login, _stop
 
 CHROMIUM = shutil.which("chromium")
 ARTIFACTS = ROOT / "artifacts"
@@ -46,4 +46,4 @@ def test_browser_logs_in_picks_a_profile_and_gets_jupyterlab(ca_file, node):
         jobs = node("login1").check_output("squeue --noheader --user=bob --format='%P|%q'")
         assert jobs == "short|burst"
     finally:
-        _login(ca_file, "bob").delete(f"{BASE}/hub/api/users/bob/server", timeout=60)
+        _stop(_login(ca_file, "bob"), "bob")

@@ -5,10 +5,8 @@ import os
 import time
 
 import pytest
-from hub import BASE, _login, _session
+from hub import BASE, LOGIN, _login, _session, _spawn, _stop, _xsrf
 from kernel import Kernel
-
-LOGIN = "login1"
 
 
 def _jobs(node, user):
@@ -31,11 +29,6 @@ def _wait_until(check, timeout, what, kernel=None):
         time.sleep(3)
 
 
-def _xsrf(session):
-    """The hub's current XSRF token of a logged-in session."""
-    return session.cookies.get("_xsrf", path="/hub/") or session.headers["X-XSRFToken"]
-
-
 def _token(ca_file, user, **body):
     session = _login(ca_file, user)
     reply = session.post(f"{BASE}/hub/api/users/{user}/tokens", json={"note": "dask-gateway test", **body},
@@ -47,12 +40,9 @@ def _token(ca_file, user, **body):
 @pytest.fixture(scope="module")
 def alice(ca_file):
     session = _login(ca_file, "alice")
-    session.post(f"{BASE}/hub/spawn", data={"profile": "interactive", "_xsrf": session.headers["X-XSRFToken"]},
-                 timeout=60)
-    _wait_until(lambda: (session.get(f"{BASE}/hub/api/users/alice", timeout=30).json()["servers"].get("") or {})
-                .get("ready"), 300, "alice's notebook server did not start")
+    _spawn(session, "alice", "interactive")
     yield session
-    session.delete(f"{BASE}/hub/api/users/alice/server", headers={"X-XSRFToken": _xsrf(session)}, timeout=60)
+    _stop(session, "alice")
 
 
 def _notebook_kernel(session):

@@ -10,13 +10,7 @@ import time
 import pytest
 import requests
 
-from hub import BASE, LOGIN, PORT, _login, _session
-
-
-def _server(session, user):
-    reply = session.get(f"{BASE}/hub/api/users/{user}", timeout=30)
-    reply.raise_for_status()
-    return reply.json()["servers"].get("")
+from hub import BASE, LOGIN, PORT, _login, _server, _session, _spawn, _stop
 
 
 def _user_api(session, owner, path="api/status"):
@@ -40,21 +34,9 @@ def alice(ca_file, node):
     session = _login(ca_file, "alice")
     form = session.get(f"{BASE}/hub/spawn", timeout=30)
     assert 'name="profile"' in form.text and "Interactive" in form.text
-    started = time.monotonic()
-    reply = session.post(
-        f"{BASE}/hub/spawn", data={"profile": "interactive", "_xsrf": session.headers["X-XSRFToken"]}, timeout=60
-    )
-    assert reply.status_code < 400, reply.text[-2000:]
-    while True:
-        server = _server(session, "alice")
-        if server and server.get("ready"):
-            break
-        assert time.monotonic() - started < 300, f"server not ready after 300 s: {server}"
-        time.sleep(2)
-    spawn_seconds = time.monotonic() - started
-    print(f"\nspawn time (request to ready): {spawn_seconds:.1f} s")
+    print(f"\nspawn time (request to ready): {_spawn(session, 'alice', 'interactive'):.1f} s")
     yield session
-    session.delete(f"{BASE}/hub/api/users/alice/server", timeout=60)
+    _stop(session, "alice")
 
 
 def test_login_page_is_served_over_tls_only(ca_file):
@@ -129,7 +111,7 @@ def test_server_and_job_survive_a_hub_restart(alice, node):
 
 
 def test_stopping_the_server_ends_its_job(alice, node):
-    reply = alice.delete(f"{BASE}/hub/api/users/alice/server", timeout=60)
+    reply = _stop(alice, "alice")
     assert reply.status_code in (202, 204), reply.text
     deadline = time.monotonic() + 90
     while _jobs(node, "alice"):
@@ -143,12 +125,8 @@ def test_an_idle_server_is_culled_and_its_job_ends(ca_file, node):
     if timeout > 300:
         pytest.skip(f"the hub culls after {timeout} s; set JUPYTERHUB_CULL_TIMEOUT (Molecule does) to test it")
     bob = _login(ca_file, "bob")
-    reply = bob.post(f"{BASE}/hub/spawn", data={"profile": "burst", "_xsrf": bob.headers["X-XSRFToken"]}, timeout=60)
-    assert reply.status_code < 400
     started = time.monotonic()
-    while not (_server(bob, "bob") or {}).get("ready"):
-        assert time.monotonic() - started < 300, "bob's server did not start"
-        time.sleep(2)
+    _spawn(bob, "bob", "burst")
     assert _jobs(node, "bob"), "no job for bob's server"
     deadline = time.monotonic() + timeout + every + 120
     while _server(bob, "bob") or _jobs(node, "bob"):
