@@ -217,7 +217,7 @@ diff:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.sacctmgr import (
+from ansible_collections.hpc.datasci.plugins.module_utils.sacctmgr import (
     ENTITIES,
     QOS,
     USER,

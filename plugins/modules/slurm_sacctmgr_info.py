@@ -100,7 +100,7 @@ records:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.sacctmgr import (
+from ansible_collections.hpc.datasci.plugins.module_utils.sacctmgr import (
     ENTITIES,
     Sacctmgr,
     SacctmgrError,

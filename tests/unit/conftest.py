@@ -1,21 +1,18 @@
-"""Make the bundle's own modules and module_utils importable in unit tests.
+"""Make the collection hpc.datasci importable in unit tests.
 
-ansible.cfg points Ansible at plugins/modules and plugins/module_utils; for
-pytest we do the same by hand: module_utils files become importable as
-``ansible.module_utils.<name>`` (as the modules import them) and module
-files become importable by their bare name.
+collections/ansible_collections/hpc/datasci is a link to this checkout, so
+with collections/ on sys.path the plugins import one another exactly as
+Ansible loads them (``ansible_collections.hpc.datasci.plugins...``). Module
+files are also importable by their bare name, as the tests import them.
 """
 
 import os
 import sys
 
-import ansible.module_utils
-
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-MODULE_UTILS = os.path.join(ROOT, 'plugins', 'module_utils')
+COLLECTIONS = os.path.join(ROOT, 'collections')
 MODULES = os.path.join(ROOT, 'plugins', 'modules')
 
-if MODULE_UTILS not in ansible.module_utils.__path__:
-    ansible.module_utils.__path__.append(MODULE_UTILS)
-if MODULES not in sys.path:
-    sys.path.insert(0, MODULES)
+for path in (COLLECTIONS, MODULES):
+    if path not in sys.path:
+        sys.path.insert(0, path)

@@ -15,7 +15,7 @@ import yaml
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible.module_utils import sacctmgr as sm
+from ansible_collections.hpc.datasci.plugins.module_utils import sacctmgr as sm
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'sacctmgr')
 # captured from a live Slurm 22.05.8 (slurm-wlm, Debian 12) with slurmdbd
