@@ -11,7 +11,7 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker browser image unit lint validation molecule
+.PHONY: demo demo-down test setup venv docker browser image unit lint validation collection molecule
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -31,6 +31,7 @@ test: setup browser
 	  "unit tests::$(MAKE) --no-print-directory unit" \
 	  "lint::$(MAKE) --no-print-directory lint" \
 	  "bad-inventory suite::$(MAKE) --no-print-directory validation" \
+	  "collection from its tarball::$(MAKE) --no-print-directory collection" \
 	  "molecule managed_site::$(MAKE) --no-print-directory molecule"
 
 setup: venv docker image $(MINIFORGE_STANDIN)
@@ -61,6 +62,10 @@ lint: venv
 
 validation: venv
 	pytest -q -p no:cacheprovider tests/validation
+
+## collection: build the tarball, install it into an empty path and use it from a foreign playbook tree
+collection: venv
+	pytest -q -p no:cacheprovider tests/collection
 
 molecule: setup
 	molecule test --scenario-name managed_site
