@@ -100,7 +100,7 @@ seealso:
 
 EXAMPLES = r'''
 - name: Make the finished environment the default one
-  atomic_symlink:
+  hpc.datasci.atomic_symlink:
     path: /opt/software/envs/default
     target: default-3f9a1c2b7e01          # relative to /opt/software/envs
     require: .complete                    # written as the last step of the build
@@ -113,7 +113,7 @@ EXAMPLES = r'''
   when: default_env is changed
 
 - name: Absolute target, link owned by the software account
-  atomic_symlink:
+  hpc.datasci.atomic_symlink:
     path: /opt/software/modulefiles/python/default
     target: /opt/software/modulefiles/python/3.12.4
     owner: swadmin
@@ -127,7 +127,7 @@ EXAMPLES = r'''
       register: previous_link
 
     - name: Point default at the previous version again
-      atomic_symlink:
+      hpc.datasci.atomic_symlink:
         path: /opt/software/envs/default
         target: "{{ previous_link.stat.lnk_target }}"
         require: .complete

@@ -63,7 +63,7 @@ PLAYBOOK = textwrap.dedent("""\
         - name: Point a link at a release with the collection's module
           hpc.datasci.atomic_symlink:
             path: "{{ link_dir }}/current"
-            src: "{{ link_dir }}/release-1"
+            target: "{{ link_dir }}/release-1"
     """)
 
 
