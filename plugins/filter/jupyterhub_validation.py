@@ -1,0 +1,251 @@
+"""Checks of the jupyterhub role's settings, run in the first play.
+
+``jupyterhub_errors`` takes a dict of the role's inputs (built in
+roles/jupyterhub/tasks/validate.yml) and returns a list of problems, each
+naming the variable and the fix; an empty list means the settings are good.
+
+The inputs:
+  authenticator        jupyterhub_authenticator
+  profiles             jupyterhub_profiles
+  services             jupyterhub_services
+  platform_services    jupyterhub_platform_services
+  slurm_account        jupyterhub_slurm_account
+  job_extra_sbatch     jupyterhub_job_extra_sbatch
+  job_script_template  jupyterhub_job_script_template
+  policy               the Slurm policy, {partitions: [...], qos: [...],
+                       accounts: [...]}: lists of dicts with a `name`
+                       (partitions with MaxTime, QOS with MaxWall, accounts
+                       with a `qos` list).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    SlurmValueError, parse_memory_mb, time_minutes)
+
+AUTHENTICATORS = ("pam", "ldap", "oauth")
+PROFILE_KEYS = ("name", "display_name", "partition", "qos", "cpus", "memory", "runtime")
+SERVICE_KEYS = ("name", "url", "api_token")
+SERVICE_TOKEN_MIN = 32
+
+PROFILE_NAME_RE = re.compile(r"^[a-z0-9_-]+$")
+SERVICE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# One sbatch option: --name or --name=value, nothing else on the line.
+SBATCH_OPTION_RE = re.compile(r"^--[A-Za-z][A-Za-z0-9-]*(=\S+)?$")
+
+
+def _names(entries):
+    """The names of a list of policy entries (dicts with a name)."""
+    return [e["name"] for e in entries or [] if isinstance(e, dict) and "name" in e]
+
+
+def _by_name(entries):
+    return {e["name"]: e for e in entries or [] if isinstance(e, dict) and "name" in e}
+
+
+def _minutes(value):
+    """Minutes of a Slurm time; None for no limit; a SlurmValueError when it
+    is not a time."""
+    return time_minutes(value if isinstance(value, (int, float)) else str(value))
+
+
+def _limit_minutes(value):
+    """Minutes of a policy's time limit; None for no limit or an unreadable
+    one (the Slurm checks report those)."""
+    try:
+        return _minutes(value)
+    except SlurmValueError:
+        return None
+
+
+def _is_positive_int(value):
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > 0
+    return isinstance(value, str) and value.isdigit() and int(value) > 0
+
+
+def _above(minutes, limit):
+    """Whether a runtime (None: unlimited) is above a limit (None: none)."""
+    if limit is None:
+        return False
+    return minutes is None or minutes > limit
+
+
+def authenticator_errors(authenticator):
+    if authenticator in AUTHENTICATORS:
+        return []
+    return [f"jupyterhub_authenticator must be pam, ldap or oauth, not {authenticator}"]
+
+
+def profile_key_errors(where, profile):
+    """Missing and unknown keys of one profile."""
+    errors = [f"{where}: {key} is missing" for key in PROFILE_KEYS if key not in profile]
+    errors += [f"{where}: unknown key {key}" for key in profile if key not in PROFILE_KEYS]
+    return errors
+
+
+def profile_policy_errors(where, profile, policy, account):
+    """A profile's partition, QOS and runtime against the Slurm policy, and
+    the jobs' account's right to the QOS."""
+    errors = []
+    partitions = _by_name(policy.get("partitions"))
+    qos = _by_name(policy.get("qos"))
+    if "partition" in profile and profile["partition"] not in partitions:
+        errors.append(f"{where}: partition {profile['partition']} is not in slurm_partitions"
+                      f" ({', '.join(partitions)})")
+    if "qos" in profile and profile["qos"] not in qos:
+        errors.append(f"{where}: QOS {profile['qos']} is not in slurm_qos ({', '.join(qos)})")
+    if "runtime" in profile:
+        try:
+            minutes = _minutes(profile["runtime"])
+        except SlurmValueError:
+            errors.append(f"{where}: runtime {profile['runtime']} is not a Slurm time such as 2:00:00")
+        else:
+            for kind, entries, key, limit_key in (("QOS", qos, "qos", "MaxWall"),
+                                                  ("partition", partitions, "partition", "MaxTime")):
+                entry = entries.get(profile.get(key), {})
+                if limit_key in entry and _above(minutes, _limit_minutes(entry[limit_key])):
+                    errors.append(f"{where}: runtime {profile['runtime']} is above the {limit_key} of {kind}"
+                                  f" {profile[key]} ({entry[limit_key]}): the job would be refused")
+    if account is not None and profile.get("qos") in qos:
+        allowed = account.get("qos") or []
+        if allowed and profile["qos"] not in allowed:
+            errors.append(f"{where}: QOS {profile['qos']} is not among the qos of the account {account['name']}"
+                          " in slurm_accounts (jupyterhub_slurm_account): add it there")
+    return errors
+
+
+def profile_value_errors(where, profile):
+    """A profile's name, CPUs and memory."""
+    errors = []
+    name = profile.get("name")
+    if "name" in profile and not (isinstance(name, str) and PROFILE_NAME_RE.match(name)):
+        errors.append(f"{where}: name {name} must be lowercase letters, digits, _ and -"
+                      " (display_name is the text users see)")
+    if "cpus" in profile and not _is_positive_int(profile["cpus"]):
+        errors.append(f"{where}: cpus {profile['cpus']} must be a positive integer")
+    if "memory" in profile:
+        try:
+            parse_memory_mb(profile["memory"])
+        except SlurmValueError:
+            errors.append(f"{where}: memory {profile['memory']} is not a Slurm memory size such as 4G or 512M")
+    return errors
+
+
+def profiles_errors(profiles, policy, slurm_account):
+    """Every problem of jupyterhub_profiles."""
+    if not isinstance(profiles, list):
+        return ["jupyterhub_profiles must be a list of profiles"]
+    if not profiles:
+        return ["jupyterhub_profiles is empty: give at least one profile"]
+    account = _by_name(policy.get("accounts")).get(slurm_account) if slurm_account else None
+    errors = []
+    for index, profile in enumerate(profiles):
+        if not isinstance(profile, dict):
+            errors.append(f"jupyterhub_profiles[{index}] must be a dict with the keys {', '.join(PROFILE_KEYS)}")
+            continue
+        where = f"jupyterhub_profiles[{index}] ({profile.get('name', '?')})"
+        errors += profile_key_errors(where, profile)
+        errors += profile_policy_errors(where, profile, policy, account)
+        errors += profile_value_errors(where, profile)
+    return errors
+
+
+def account_errors(slurm_account, policy):
+    """The jobs' account, when one is set, exists in slurm_accounts."""
+    names = _names(policy.get("accounts"))
+    if not slurm_account or slurm_account in names:
+        return []
+    return [f"jupyterhub_slurm_account {slurm_account} is not in slurm_accounts ({', '.join(names)})"]
+
+
+def service_errors(variable, services):
+    """Every problem of a list of hub services (jupyterhub_services or
+    jupyterhub_platform_services)."""
+    if not isinstance(services, list):
+        return [f"{variable} must be a list of services (name, url, api_token)"]
+    errors = []
+    for index, service in enumerate(services):
+        where = f"{variable}[{index}]"
+        if not isinstance(service, dict):
+            errors.append(f"{where} must be a dict with the keys name, url and api_token")
+            continue
+        errors += [f"{where}: {key} is missing" for key in ("name", "url") if key not in service]
+        errors += [f"{where}: unknown key {key} (name, url, api_token)" for key in service if key not in SERVICE_KEYS]
+        name = service.get("name")
+        if "name" in service and not (isinstance(name, str) and SERVICE_NAME_RE.match(name)):
+            errors.append(f"{where}: name {name} must be lowercase letters, digits and dashes")
+        if "api_token" in service and len(str(service["api_token"])) < SERVICE_TOKEN_MIN:
+            errors.append(f"{where} ({service.get('name', '?')}): api_token must have at least"
+                          f" {SERVICE_TOKEN_MIN} characters")
+    return errors
+
+
+def duplicate_service_errors(services, platform_services):
+    """A service name given twice across both lists."""
+    if not isinstance(services, list) or not isinstance(platform_services, list):
+        return []
+    names = [s.get("name") for s in services + platform_services if isinstance(s, dict) and "name" in s]
+    twice = sorted({n for n in names if names.count(n) > 1}, key=str)
+    return [f"jupyterhub_services + jupyterhub_platform_services: service {name} is given twice;"
+            " keep one (the bundle's playbooks add the services of its own roles)" for name in twice]
+
+
+def unique_profile_errors(profiles):
+    if not isinstance(profiles, list):
+        return []
+    names = [p.get("name", "") if isinstance(p, dict) else "" for p in profiles]
+    if len(set(map(str, names))) != len(names):
+        return ["jupyterhub_profiles: profile names must be unique"]
+    return []
+
+
+def job_script_errors(extra_sbatch, template):
+    """jupyterhub_job_extra_sbatch and jupyterhub_job_script_template."""
+    errors = []
+    if not isinstance(extra_sbatch, list):
+        errors.append('jupyterhub_job_extra_sbatch must be a list of sbatch options such as "--gres=gpu:1"')
+    else:
+        for index, option in enumerate(extra_sbatch):
+            if not (isinstance(option, str) and SBATCH_OPTION_RE.match(option)):
+                errors.append(f'jupyterhub_job_extra_sbatch[{index}]: "{option}" must be one sbatch option'
+                              ' starting with "--", without spaces or line breaks (e.g. "--gres=gpu:1")')
+    if template:
+        if not os.path.isabs(str(template)):
+            errors.append(f"jupyterhub_job_script_template {template} must be an absolute path on the control machine"
+                          ' (or "" for the role\'s template)')
+        elif not os.path.isfile(template):
+            errors.append(f"jupyterhub_job_script_template {template} is not a file on the control machine"
+                          ' (give the path of the site\'s template, or "" for the role\'s)')
+    return errors
+
+
+def jupyterhub_errors(settings):
+    """Every problem of the hub's settings (see the module's docstring for
+    the keys of settings)."""
+    policy = settings.get("policy") or {}
+    profiles = settings.get("profiles")
+    services = settings.get("services", [])
+    platform_services = settings.get("platform_services", [])
+    slurm_account = settings.get("slurm_account") or ""
+    errors = authenticator_errors(settings.get("authenticator"))
+    errors += profiles_errors(profiles, policy, slurm_account)
+    errors += account_errors(slurm_account, policy)
+    errors += service_errors("jupyterhub_services", services)
+    errors += service_errors("jupyterhub_platform_services", platform_services)
+    errors += duplicate_service_errors(services, platform_services)
+    errors += unique_profile_errors(profiles)
+    errors += job_script_errors(settings.get("job_extra_sbatch", []), settings.get("job_script_template") or "")
+    return errors
+
+
+class FilterModule:
+    """The jupyterhub role's checks."""
+
+    def filters(self):
+        return {"jupyterhub_errors": jupyterhub_errors}
