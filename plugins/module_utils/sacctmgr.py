@@ -3,6 +3,9 @@
 
 Everything in here is free of Ansible imports so that it can be unit-tested
 on its own and fed with recorded ``sacctmgr --noheader --parsable2`` output.
+What Slurm calls its attributes and how it spells their values (the
+attribute table, aliases, flags, times, TRES) comes from slurm_vocab, the
+bundle's one Slurm vocabulary, which the validation filters read too.
 
 Vocabulary used below:
 
@@ -22,145 +25,61 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
-QOS = 'qos'
-ACCOUNT = 'account'
-USER = 'user'
-ENTITIES = (QOS, ACCOUNT, USER)
-ALL = ENTITIES
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    ACCOUNT,
+    ADMIN,
+    ADMIN_LEVELS,
+    ASSOC_SCOPE,
+    ATTRIBUTES,
+    CLEAR_WORDS,
+    ENTITIES,
+    ENTITY_SCOPE,
+    EXEMPT,
+    FAIRSHARE,
+    FLAGS,
+    FLOAT,
+    GRACE,
+    INT,
+    NAME,
+    NAME_REQUIRED,
+    NO_DEFAULT,
+    PREEMPT_MODE,
+    QOS,
+    QOS_FLAGS,
+    QOS_LIST,
+    SECONDS_TIME_FORMATS,
+    TEXT,
+    TIME_FORMATS,
+    TIME_KINDS,
+    TRES,
+    USER,
+    WALL,
+    SlurmValueError,
+    allowed_attributes,
+    closest_name,
+    entity_aliases,
+    format_time,
+    format_tres,
+    parse_count,
+    parse_factor,
+    parse_preempt_mode,
+    parse_qos_flags,
+    parse_time,
+    parse_tres,
+    qos_flag,
+    resolve_key,
+    split_names,
+    tres_sort_key,
+)
 
-# Scope of an attribute for accounts and users: stored on the account/user
-# record itself, or on its association (account x cluster [x user]).
-ENTITY_SCOPE = 'entity'
-ASSOC_SCOPE = 'assoc'
-
-# Value kinds.
-INT = 'int'                  # limits like GrpJobs; -1 clears
-FLOAT = 'float'              # UsageFactor, UsageThreshold
-TRES = 'tres'                # cpu=4,mem=4G,gres/gpu=2
-WALL = 'wall'                # minute resolution, a bare number means minutes
-GRACE = 'grace'              # second resolution, a bare number means seconds
-EXEMPT = 'exempt'            # second resolution, a bare number means minutes
-FLAGS = 'flags'              # QOS flags, case-insensitive set
-QOS_LIST = 'qos_list'        # comma list of QOS names, set compare
-PREEMPT_MODE = 'preempt_mode'
-NAME = 'name'                # a single QOS/account name, may be cleared
-NAME_REQUIRED = 'name_required'  # a single name that cannot be cleared
-TEXT = 'text'                # free text; sacctmgr lower-cases it, compare casefolded
-ADMIN = 'admin'              # None / Operator / Administrator
-FAIRSHARE = 'fairshare'      # integer or "parent"
-
-_NO_DEFAULT = object()
-
-Attr = namedtuple('Attr', ['show', 'header', 'kind', 'entities', 'scope', 'default'])
-
-
-def _a(show, kind, entities, scope=ASSOC_SCOPE, header=None, default=_NO_DEFAULT):
-    return Attr(show, header or show, kind, tuple(entities), scope, default)
-
-
-# The one mapping table: set-name -> show token (what goes into format=),
-# the column title sacctmgr prints for it, the value kind, which entities
-# accept it, whether it lives on the account/user record or on the
-# association, and the value that "clearing" (null / "") resets it to when
-# Slurm has a non-empty default (a dict when that differs per entity: an
-# association without Priority shows none, a QOS shows 0).
-#
-# Show tokens were checked against the field parser of sacctmgr
-# (src/sacctmgr/common.c, _get_print_field) and against a live Slurm 22.05.8
-# (tests/unit/fixtures/sacctmgr/real-22.05.8): every token below is accepted
-# by 22.05 and also by the older strncasecmp() parser.  MaxSubmitJobsPerUser
-# and MaxSubmitJobsPerAccount are requested as MaxSubmitJobsPU/PA: 22.05 also
-# takes MaxSubmitPU/PA (the printed column titles), older releases do not.
-# ``header`` is the column title 22.05 prints; informational only, since we
-# read with --noheader.
-ATTRIBUTES = OrderedDict([
-    # (set-name, _a(show token, kind, entities, [scope], [header=], [default=]))
-    ('Description', _a('Descr', TEXT, (QOS, ACCOUNT), ENTITY_SCOPE, default='')),
-    ('Organization', _a('Org', TEXT, (ACCOUNT,), ENTITY_SCOPE, default='')),
-    ('DefaultAccount', _a('DefaultAccount', NAME_REQUIRED, (USER,), ENTITY_SCOPE, header='Def Acct')),
-    ('AdminLevel', _a('AdminLevel', ADMIN, (USER,), ENTITY_SCOPE, header='Admin', default='None')),
-    ('Parent', _a('ParentName', NAME_REQUIRED, (ACCOUNT,))),
-    ('QOS', _a('QOS', QOS_LIST, (ACCOUNT, USER))),
-    ('DefaultQOS', _a('DefaultQOS', NAME, (ACCOUNT, USER), header='Def QOS')),
-    ('Fairshare', _a('Fairshare', FAIRSHARE, (ACCOUNT, USER), header='Share', default=1)),
-    ('Priority', _a('Priority', INT, ALL, default={QOS: 0})),
-    ('Flags', _a('Flags', FLAGS, (QOS,))),
-    ('GraceTime', _a('GraceTime', GRACE, (QOS,), default=0)),
-    ('Preempt', _a('Preempt', QOS_LIST, (QOS,))),
-    ('PreemptMode', _a('PreemptMode', PREEMPT_MODE, (QOS,))),
-    ('PreemptExemptTime', _a('PreemptExemptTime', EXEMPT, (QOS,))),
-    ('UsageFactor', _a('UsageFactor', FLOAT, (QOS,), default=1.0)),
-    ('UsageThreshold', _a('UsageThres', FLOAT, (QOS,))),
-    ('MinPrioThresh', _a('MinPrioThres', INT, (QOS,))),
-    ('LimitFactor', _a('LimitFactor', FLOAT, (QOS,))),
-    ('GrpTRES', _a('GrpTRES', TRES, ALL)),
-    ('GrpTRESMins', _a('GrpTRESMins', TRES, ALL)),
-    ('GrpTRESRunMins', _a('GrpTRESRunMins', TRES, ALL)),
-    ('GrpJobs', _a('GrpJobs', INT, ALL)),
-    ('GrpJobsAccrue', _a('GrpJobsAccrue', INT, (QOS,))),
-    ('GrpSubmitJobs', _a('GrpSubmit', INT, ALL)),
-    ('GrpWall', _a('GrpWall', WALL, ALL)),
-    ('MaxJobs', _a('MaxJobs', INT, (ACCOUNT, USER))),
-    ('MaxSubmitJobs', _a('MaxSubmit', INT, (ACCOUNT, USER))),
-    ('MaxTRESPerJob', _a('MaxTRES', TRES, ALL)),
-    ('MaxTRESPerNode', _a('MaxTRESPerNode', TRES, ALL)),
-    ('MaxTRESMinsPerJob', _a('MaxTRESMins', TRES, ALL)),
-    ('MaxWall', _a('MaxWall', WALL, ALL)),
-    ('MinTRESPerJob', _a('MinTRES', TRES, (QOS,))),
-    ('MaxTRESPerUser', _a('MaxTRESPU', TRES, (QOS,))),
-    ('MaxTRESPerAccount', _a('MaxTRESPA', TRES, (QOS,))),
-    ('MaxJobsPerUser', _a('MaxJobsPU', INT, (QOS,))),
-    ('MaxJobsPerAccount', _a('MaxJobsPA', INT, (QOS,))),
-    ('MaxSubmitJobsPerUser', _a('MaxSubmitJobsPU', INT, (QOS,), header='MaxSubmitPU')),
-    ('MaxSubmitJobsPerAccount', _a('MaxSubmitJobsPA', INT, (QOS,), header='MaxSubmitPA')),
-    ('MaxJobsAccruePerUser', _a('MaxJobsAccruePU', INT, (QOS,))),
-    ('MaxJobsAccruePerAccount', _a('MaxJobsAccruePA', INT, (QOS,))),
-    ('MaxTRESRunMinsPU', _a('MaxTRESRunMinsPU', TRES, (QOS,))),
-    ('MaxTRESRunMinsPA', _a('MaxTRESRunMinsPA', TRES, (QOS,))),
-])
-
-# Other spellings sacctmgr documents or accepts, mapped to the key used in
-# ATTRIBUTES (which is what is sent and what diffs/records use).  Entries
-# under an entity apply to that entity only: for a QOS, MaxJobs means
-# MaxJobsPerUser, while for associations MaxJobs is its own limit.
-ALIASES = {
-    None: {
-        'MaxTRES': 'MaxTRESPerJob',
-        'MaxTRESPJ': 'MaxTRESPerJob',
-        'MaxTRESMins': 'MaxTRESMinsPerJob',
-        'MaxTRESMinsPJ': 'MaxTRESMinsPerJob',
-        'MaxTRESPN': 'MaxTRESPerNode',
-        'MaxWallDurationPerJob': 'MaxWall',
-        'MinTRES': 'MinTRESPerJob',
-        # the manual says MinPrioThreshold, but 22.05 only takes MinPrioThres[h]
-        'MinPrioThreshold': 'MinPrioThresh',
-        'MinPrioThres': 'MinPrioThresh',
-        'MaxTRESPU': 'MaxTRESPerUser',
-        'MaxTRESPA': 'MaxTRESPerAccount',
-        'MaxJobsPU': 'MaxJobsPerUser',
-        'MaxJobsPA': 'MaxJobsPerAccount',
-        'MaxSubmitJobsPU': 'MaxSubmitJobsPerUser',
-        'MaxSubmitJobsPA': 'MaxSubmitJobsPerAccount',
-        'MaxJobsAccruePU': 'MaxJobsAccruePerUser',
-        'MaxJobsAccruePA': 'MaxJobsAccruePerAccount',
-        'MaxTRESRunMinsPerUser': 'MaxTRESRunMinsPU',
-        'MaxTRESRunMinsPerAccount': 'MaxTRESRunMinsPA',
-        'FairShare': 'Fairshare',
-        'DefQOS': 'DefaultQOS',
-    },
-    QOS: {
-        'MaxJobs': 'MaxJobsPerUser',
-        'MaxSubmitJobs': 'MaxSubmitJobsPerUser',
-    },
-}
-
-
-def allowed_attributes(entity):
-    """Set-names accepted for ``entity``, in table order."""
-    return [k for k, v in ATTRIBUTES.items() if entity in v.entities]
+__all__ = [
+    'ACCOUNT', 'ATTRIBUTES', 'ENTITIES', 'QOS', 'USER', 'SacctmgrError',
+    'NormalizeError', 'Sacctmgr', 'allowed_attributes', 'display', 'ensure',
+    'format_tres', 'info_records', 'normalize', 'normalize_attributes', 'plan',
+    'resolve_key', 'to_arg', 'values_equal',
+]
 
 
 def attribute_scope(entity, set_name):
@@ -187,33 +106,9 @@ class NormalizeError(SacctmgrError):
 
 
 # --------------------------------------------------------------------------
-# Normalization
-
-_CLEAR_WORDS = ('', '-1', 'unlimited', 'infinite', 'none')
-_SUFFIXES = {'K': 1, 'M': 2, 'G': 3, 'T': 4, 'P': 5}
-# TRES whose counts sacctmgr keeps in megabytes and prints with a unit.
-_MB_TRES_PREFIXES = ('bb/', 'fs/', 'ic/')
-_MB_TRES = ('mem', 'vmem')
-# Order sacctmgr prints TRES in (by TRES id); others follow alphabetically.
-_TRES_ORDER = ('cpu', 'mem', 'energy', 'node', 'billing', 'fs/disk', 'vmem', 'pages')
-
-QOS_FLAG_NAMES = (
-    'DenyOnLimit', 'EnforceUsageThreshold', 'NoReserve', 'PartitionMaxNodes',
-    'PartitionMinNodes', 'OverPartQOS', 'PartitionTimeLimit',
-    'RequiresReservation', 'NoDecay', 'UsageFactorSafe', 'Relative',
-)
-_FLAG_CANON = dict((f.lower(), f) for f in QOS_FLAG_NAMES)
-
-_PREEMPT_MODES = ('cluster', 'cancel', 'requeue', 'suspend', 'gang', 'within')
-_PREEMPT_ALIASES = {'off': 'cluster', 'on': 'suspend'}
-
-_ADMIN_LEVELS = {
-    'none': 'None', 'not set': 'None',
-    'operator': 'Operator', 'oper': 'Operator',
-    'admin': 'Administrator', 'administrator': 'Administrator',
-}
-
-_DURATION_RE = re.compile(r'^(?:(?P<days>\d+)-)?(?P<a>\d+)(?::(?P<b>\d+))?(?::(?P<c>\d+))?$')
+# Normalization: the values are read by slurm_vocab; here are what the
+# module adds: clearing words (null, "", -1), Slurm's defaults, and the
+# tolerance of whatever sacctmgr prints.
 
 
 def _as_text(value, attr_name):
@@ -228,165 +123,45 @@ def _as_text(value, attr_name):
 
 
 def _is_clear(text):
-    return text.lower() in _CLEAR_WORDS
+    return text.lower() in CLEAR_WORDS
 
 
-def parse_duration(value, bare_unit=60, attr_name='duration'):
-    """Parse a Slurm duration into seconds (``None`` = unlimited / cleared).
+def _read(parser, value, attr_name, *args):
+    """``parser(*args)`` with slurm_vocab's errors as NormalizeError."""
+    try:
+        return parser(*args)
+    except SlurmValueError as err:
+        raise NormalizeError("Invalid value for %s: %r (%s)" % (attr_name, value, err))
 
-    Accepted like sacctmgr does: ``M``, ``M:S``, ``H:M:S``, ``D-H``,
-    ``D-H:M``, ``D-H:M:S``.  A bare number is multiplied by ``bare_unit``
-    (60 for minute-based limits, 1 for GraceTime).
-    """
+
+def _parse_time_kind(kind, value, attr_name):
+    """Seconds of a time attribute (None when cleared)."""
     text = _as_text(value, attr_name)
     if _is_clear(text):
         return None
-    m = _DURATION_RE.match(text)
-    if not m:
-        raise NormalizeError(
-            "Invalid value for %s: %r (expected minutes or [D-]HH:MM[:SS])" % (attr_name, value))
-    days, a, b, c = m.group('days'), m.group('a'), m.group('b'), m.group('c')
-    if days is not None:
-        # D-H, D-H:M, D-H:M:S
-        secs = int(days) * 86400 + int(a) * 3600 + int(b or 0) * 60 + int(c or 0)
-    elif c is not None:
-        secs = int(a) * 3600 + int(b) * 60 + int(c)     # H:M:S
-    elif b is not None:
-        secs = int(a) * 60 + int(b)                     # M:S
-    else:
-        secs = int(a) * bare_unit                       # bare number
-    return secs
-
-
-def format_duration(secs):
-    """Seconds -> ``[D-]HH:MM:SS`` as sacctmgr prints durations."""
-    if secs is None:
-        return None
-    days, rem = divmod(int(secs), 86400)
-    hours, rem = divmod(rem, 3600)
-    mins, s = divmod(rem, 60)
-    if days:
-        return '%d-%02d:%02d:%02d' % (days, hours, mins, s)
-    return '%02d:%02d:%02d' % (hours, mins, s)
-
-
-def _parse_int(text, attr_name, original):
+    bare_unit = TIME_KINDS[kind]
     try:
-        number = int(text)
-    except ValueError:
-        try:
-            as_float = float(text)
-        except ValueError:
-            as_float = None
-        if as_float is None or not as_float.is_integer():
-            raise NormalizeError("Invalid value for %s: %r (expected an integer)" % (attr_name, original))
-        number = int(as_float)
-    if number < 0:
+        return parse_time(text, bare_unit)
+    except SlurmValueError as err:
+        formats = SECONDS_TIME_FORMATS if bare_unit == 1 else TIME_FORMATS
         raise NormalizeError(
-            "Invalid value for %s: %r (negative; use -1, null or \"\" to clear)" % (attr_name, original))
-    return number
+            "Invalid value for %s: %r (%s; use %s)" % (attr_name, value, err, formats))
 
 
-def _is_mb_tres(key):
-    return key in _MB_TRES or key.startswith(_MB_TRES_PREFIXES)
-
-
-def _tres_count(key, raw, attr_name):
-    text = str(raw).strip()
-    m = re.match(r'^(\d+)([KMGTP]?)B?$', text, re.IGNORECASE)
-    if not m:
-        raise NormalizeError("Invalid TRES count for %s: %s=%s" % (attr_name, key, raw))
-    number, suffix = int(m.group(1)), m.group(2).upper()
-    if not suffix:
-        return number
-    power = _SUFFIXES[suffix]
-    if _is_mb_tres(key):
-        # counts are megabytes; K rounds up to whole megabytes
-        power -= 2
-        if power < 0:
-            return -(-number // 1024 ** (-power))
-    return number * 1024 ** power
-
-
-def parse_tres(value, attr_name='TRES'):
-    """TRES string/dict -> ``{name: int}`` (``None`` when empty).
-
-    Keys are lower-cased; ``name=-1`` entries (sacctmgr's way to drop one
-    TRES) are left out; memory-like TRES are converted to megabytes.
-    """
+def _parse_tres_value(value, attr_name):
     if isinstance(value, bool):
-        raise NormalizeError(
-            "Invalid value for %s: %r (booleans are not sacctmgr values)" % (attr_name, value))
-    if value is None:
+        _as_text(value, attr_name)
+    if not isinstance(value, dict) and _is_clear(_as_text(value, attr_name)):
         return None
-    if isinstance(value, dict):
-        items = list(value.items())
-    else:
-        text = _as_text(value, attr_name)
-        if _is_clear(text):
-            return None
-        items = []
-        for part in text.split(','):
-            part = part.strip()
-            if not part:
-                continue
-            if '=' not in part:
-                raise NormalizeError(
-                    "Invalid TRES for %s: %r (expected name=count[,name=count...])" % (attr_name, value))
-            k, v = part.split('=', 1)
-            items.append((k, v))
-    result = {}
-    for k, v in items:
-        key = str(k).strip().lower()
-        if not key:
-            raise NormalizeError("Invalid TRES for %s: %r (empty TRES name)" % (attr_name, value))
-        if v is None or str(v).strip() in ('-1', ''):
-            result.pop(key, None)
-            continue
-        result[key] = _tres_count(key, v, attr_name)
-    return result or None
-
-
-def _tres_sort_key(key):
-    if key in _TRES_ORDER:
-        return (0, _TRES_ORDER.index(key), key)
-    return (1, 0, key)
-
-
-def _format_mb(count):
-    units = 'MGTP'
-    unit = 0
-    while count and count % 1024 == 0 and unit < len(units) - 1:
-        count //= 1024
-        unit += 1
-    return '%d%s' % (count, units[unit])
-
-
-def format_tres(tres, units=True):
-    """``{name: count}`` -> ``cpu=4,mem=4G`` (sacctmgr order)."""
-    if not tres:
-        return None
-    parts = []
-    for key in sorted(tres, key=_tres_sort_key):
-        count = tres[key]
-        if units and _is_mb_tres(key):
-            parts.append('%s=%s' % (key, _format_mb(count)))
-        else:
-            parts.append('%s=%d' % (key, count))
-    return ','.join(parts)
+    return _read(parse_tres, value, attr_name, value) or None
 
 
 def _split_list(value, attr_name):
     if isinstance(value, bool):
-        raise NormalizeError(
-            "Invalid value for %s: %r (booleans are not sacctmgr values)" % (attr_name, value))
-    if value is None:
-        return []
+        _as_text(value, attr_name)
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_as_text(v, attr_name) for v in value]
-    else:
-        items = _as_text(value, attr_name).split(',')
-    return [i.strip() for i in items if i.strip()]
+        return split_names([_as_text(v, attr_name) for v in value])
+    return split_names(_as_text(value, attr_name))
 
 
 def _parse_qos_list(value, attr_name, output):
@@ -409,39 +184,27 @@ def _parse_qos_list(value, attr_name, output):
     return frozenset(names) or None
 
 
-def _parse_flags(value, attr_name):
-    items = _split_list(value, attr_name)
-    if len(items) == 1 and items[0] == '-1':
-        return None
-    flags = set(i.lower() for i in items)
-    flags.discard('notset')
+def _parse_flags(value, attr_name, output):
+    """Lower-case flag names; input must be slurm_vocab's QOS flags, output
+    keeps whatever this Slurm prints."""
+    items = [i for i in _split_list(value, attr_name) if i.lower() != 'notset']
+    if output:
+        flags = set(i.lower() for i in items if i != '-1')
+    else:
+        try:
+            flags = set(f.lower() for f in parse_qos_flags(items))
+        except SlurmValueError as err:
+            raise NormalizeError("Invalid value for %s: %r (%s; known flags: %s)" % (
+                attr_name, value, err, ', '.join(QOS_FLAGS)))
     return frozenset(flags) or None
 
 
 def _format_flags(flags):
     if not flags:
         return None
-    known = [f for f in QOS_FLAG_NAMES if f.lower() in flags]
-    unknown = sorted(f for f in flags if f not in _FLAG_CANON)
+    known = [f for f in QOS_FLAGS if f.lower() in flags]
+    unknown = sorted(f for f in flags if qos_flag(f) is None)
     return ','.join(known + unknown)
-
-
-def _parse_preempt_mode(value, attr_name):
-    items = _split_list(value, attr_name)
-    modes = set()
-    for item in items:
-        mode = item.lower()
-        mode = _PREEMPT_ALIASES.get(mode, mode)
-        if mode in ('-1', ''):
-            mode = 'cluster'
-        if mode not in _PREEMPT_MODES:
-            raise NormalizeError(
-                "Invalid value for %s: %r (expected one of %s)"
-                % (attr_name, value, ', '.join(_PREEMPT_MODES + ('off',))))
-        modes.add(mode)
-    if len(modes) > 1:
-        modes.discard('cluster')
-    return frozenset(modes or ('cluster',))
 
 
 def _format_preempt_mode(modes, upper=False):
@@ -455,10 +218,10 @@ def _format_preempt_mode(modes, upper=False):
 
 
 def default_for(set_name, entity=None):
-    """Slurm's default for ``set_name`` on ``entity``, or ``_NO_DEFAULT``."""
+    """Slurm's default for ``set_name`` on ``entity``, or ``NO_DEFAULT``."""
     default = ATTRIBUTES[set_name].default
     if isinstance(default, dict):
-        return default.get(entity, _NO_DEFAULT)
+        return default.get(entity, NO_DEFAULT)
     return default
 
 
@@ -474,43 +237,32 @@ def normalize(set_name, value, output=False, entity=None):
     canonical = _normalize_kind(kind, value, set_name, output)
     if canonical is None and not output:
         default = default_for(set_name, entity)
-        if default is not _NO_DEFAULT:
+        if default is not NO_DEFAULT:
             canonical = _normalize_kind(kind, default, set_name, output)
     return canonical
 
 
 def _normalize_kind(kind, value, name, output):
-    if kind == INT:
-        text = _as_text(value, name)
-        return None if _is_clear(text) else _parse_int(text, name, value)
-    if kind == FLOAT:
+    if kind in (INT, FLOAT):
         text = _as_text(value, name)
         if _is_clear(text):
             return None
-        try:
-            number = float(text)
-        except ValueError:
-            raise NormalizeError("Invalid value for %s: %r (expected a number)" % (name, value))
-        if number < 0:
-            raise NormalizeError(
-                "Invalid value for %s: %r (negative; use -1, null or \"\" to clear)" % (name, value))
-        return round(number, 6)
+        return _read(parse_count if kind == INT else parse_factor, value, name, text)
     if kind == WALL:
-        secs = parse_duration(value, 60, name)
+        secs = _parse_time_kind(kind, value, name)
         # sacctmgr keeps these in whole minutes, rounding seconds up
         return None if secs is None else -(-secs // 60) * 60
-    if kind == GRACE:
-        return parse_duration(value, 1, name)
-    if kind == EXEMPT:
-        return parse_duration(value, 60, name)
+    if kind in TIME_KINDS:
+        return _parse_time_kind(kind, value, name)
     if kind == TRES:
-        return parse_tres(value, name)
+        return _parse_tres_value(value, name)
     if kind == FLAGS:
-        return _parse_flags(value, name)
+        return _parse_flags(value, name, output)
     if kind == QOS_LIST:
         return _parse_qos_list(value, name, output)
     if kind == PREEMPT_MODE:
-        return _parse_preempt_mode(value, name)
+        _as_text(value, name)       # refuses booleans
+        return _read(parse_preempt_mode, value, name, value)
     if kind in (NAME, NAME_REQUIRED):
         text = _as_text(value, name)
         if text in ('', '-1'):
@@ -526,7 +278,7 @@ def _normalize_kind(kind, value, name, output):
         text = _as_text(value, name)
         if text == '':
             return None
-        level = _ADMIN_LEVELS.get(text.lower())
+        level = ADMIN_LEVELS.get(text.lower())
         if level is None:
             raise NormalizeError(
                 "Invalid value for %s: %r (expected None, Operator or Administrator)" % (name, value))
@@ -537,7 +289,7 @@ def _normalize_kind(kind, value, name, output):
             return None
         if text.lower() == 'parent':
             return 'parent'
-        return _parse_int(text, name, value)
+        return _read(parse_count, value, name, text)
     raise AssertionError('unknown kind %s' % kind)  # pragma: no cover
 
 
@@ -559,7 +311,7 @@ def display(set_name, canonical):
     if kind == FLOAT:
         return '%f' % canonical
     if kind in (WALL, GRACE, EXEMPT):
-        return format_duration(canonical)
+        return format_time(canonical)
     if kind == TRES:
         return format_tres(canonical)
     if kind == FLAGS:
@@ -586,9 +338,9 @@ def to_arg(set_name, wanted, current=None):
     if kind == TRES:
         parts = []
         wanted = wanted or {}
-        for key in sorted(wanted, key=_tres_sort_key):
+        for key in sorted(wanted, key=tres_sort_key):
             parts.append('%s=%d' % (key, wanted[key]))
-        for key in sorted(current or {}, key=_tres_sort_key):
+        for key in sorted(current or {}, key=tres_sort_key):
             if key not in wanted:
                 parts.append('%s=-1' % key)
         return ','.join(parts)
@@ -608,7 +360,7 @@ def to_arg(set_name, wanted, current=None):
     if kind == GRACE:
         return str(wanted)                  # GraceTime takes plain seconds
     if kind == EXEMPT:
-        return format_duration(wanted)
+        return format_time(wanted)
     if kind == FLAGS:
         return _format_flags(wanted)
     if kind == QOS_LIST:
@@ -618,28 +370,19 @@ def to_arg(set_name, wanted, current=None):
     return wanted
 
 
-def resolve_key(entity, key):
-    """The ATTRIBUTES key ``key`` stands for on ``entity`` (or ``None``)."""
-    allowed = allowed_attributes(entity)
-    if key in allowed:
-        return key
-    target = ALIASES.get(entity, {}).get(key) or ALIASES[None].get(key)
-    return target if target in allowed else None
-
-
 def _hint(entity, key):
-    lowered = str(key).lower()
-    for name in allowed_attributes(entity) + sorted(ALIASES[None]) + sorted(ALIASES.get(entity, {})):
-        if name.lower() == lowered:
-            return resolve_key(entity, name)
-    return None
+    """The set-name a misspelt ``key`` probably means, or None."""
+    aliases = entity_aliases(entity)
+    guess = closest_name(key, allowed_attributes(entity) + sorted(aliases))
+    return aliases.get(guess, guess)
 
 
 def normalize_attributes(entity, attributes):
     """Validate keys and normalize the wanted attributes.
 
-    Keys may be any spelling in ALIASES; the result is an OrderedDict keyed
-    by the ATTRIBUTES name, in table order, of canonical values.
+    Keys are set-names or their aliases (slurm_vocab.ALIASES), in any case
+    as sacctmgr takes them; the result is an OrderedDict keyed by the
+    set-name, in table order, of canonical values.
     """
     attributes = attributes or {}
     allowed = allowed_attributes(entity)

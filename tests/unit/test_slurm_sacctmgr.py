@@ -190,7 +190,16 @@ def test_normalize_duration_invalid(value):
     with pytest.raises(sm.NormalizeError) as err:
         sm.normalize('MaxWall', value)
     assert err.value.msg == (
-        "Invalid value for MaxWall: %r (expected minutes or [D-]HH:MM[:SS])" % value)
+        "Invalid value for MaxWall: %r (it matches none of the formats; use minutes, MM:SS, "
+        "HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED)" % value)
+
+
+def test_normalize_grace_time_names_seconds_in_its_error():
+    with pytest.raises(sm.NormalizeError) as err:
+        sm.normalize('GraceTime', '2m')
+    assert err.value.msg == (
+        "Invalid value for GraceTime: '2m' (it matches none of the formats; use seconds, MM:SS, "
+        "HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED)")
 
 
 @pytest.mark.parametrize('secs,text', [
@@ -203,11 +212,11 @@ def test_normalize_duration_invalid(value):
     (604800, '7-00:00:00'),
     (None, None),
 ])
-def test_format_duration_like_sacctmgr(secs, text):
-    assert sm.format_duration(secs) == text
+def test_display_duration_like_sacctmgr(secs, text):
+    assert sm.display('GraceTime', secs) == text
     if secs is not None:
         # what sacctmgr prints reads back to the same value
-        assert sm.parse_duration(text) == secs
+        assert sm.normalize('GraceTime', text, output=True) == secs
 
 
 TRES_CASES = [
@@ -751,9 +760,9 @@ def test_check_mode_never_writes(params, expected):
 def test_unknown_attribute_message_and_nothing_run():
     fake = FakeSacctmgr()
     with pytest.raises(sm.SacctmgrError) as err:
-        run(dict(entity='account', name='x', attributes={'maxwall': 60, 'Flags': 'NoReserve'}), fake)
+        run(dict(entity='account', name='x', attributes={'MaxWal': 60, 'Flags': 'NoReserve'}), fake)
     assert err.value.msg == (
-        "Unsupported attribute(s) for entity 'account': Flags, maxwall (did you mean MaxWall?). "
+        "Unsupported attribute(s) for entity 'account': Flags, MaxWal (did you mean MaxWall?). "
         "Allowed attributes: DefaultQOS, Description, Fairshare, GrpJobs, GrpSubmitJobs, GrpTRES, "
         "GrpTRESMins, GrpTRESRunMins, GrpWall, MaxJobs, MaxSubmitJobs, MaxTRESMinsPerJob, MaxTRESPerJob, "
         "MaxTRESPerNode, MaxWall, Organization, Parent, Priority, QOS")
@@ -814,11 +823,19 @@ def test_alias_and_name_together_is_an_error():
     assert fake.calls == []
 
 
-def test_unknown_attribute_hint_for_wrong_case_alias():
+def test_attribute_keys_ignore_case_as_sacctmgr_does():
+    # slurm_vocab.resolve_key, which the validation filter uses as well
+    assert sm.resolve_key('qos', 'minpriothreshold') == 'MinPrioThresh'
+    assert sm.resolve_key('qos', 'MAXWALL') == 'MaxWall'
+    result, fake = run(dict(entity='qos', name='gpu', attributes={'maxwall': '2-00:00:00'}))
+    assert fake.writes == [['sacctmgr', '-i', 'modify', 'qos', 'where', 'name=gpu', 'set', 'MaxWall=2880']]
+
+
+def test_unknown_attribute_hint_for_misspelt_alias():
     with pytest.raises(sm.SacctmgrError) as err:
-        run(dict(entity='qos', name='gpu', attributes={'minpriothreshold': 1}))
+        run(dict(entity='qos', name='gpu', attributes={'MinPrioThreshhold': 1}))
     assert err.value.msg.startswith(
-        "Unsupported attribute(s) for entity 'qos': minpriothreshold (did you mean MinPrioThresh?). ")
+        "Unsupported attribute(s) for entity 'qos': MinPrioThreshhold (did you mean MinPrioThresh?). ")
 
 
 def test_user_requires_account():
@@ -833,7 +850,9 @@ def test_invalid_value_fails_before_running_anything():
     fake = FakeSacctmgr()
     with pytest.raises(sm.SacctmgrError) as err:
         run(dict(entity='qos', name='gpu', attributes={'MaxWall': 'soon'}), fake)
-    assert err.value.msg == "Invalid value for MaxWall: 'soon' (expected minutes or [D-]HH:MM[:SS])"
+    assert err.value.msg == (
+        "Invalid value for MaxWall: 'soon' (it matches none of the formats; use minutes, MM:SS, "
+        "HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED)")
     assert fake.calls == []
 
 
@@ -1329,15 +1348,15 @@ def test_main_user_without_account(patched_module, capsys):
 
 def test_main_sacctmgr_failure(patched_module, capsys):
     import slurm_sacctmgr
-    patched_module.failures.append((lambda a: 'modify' in a, (1, '', ' Unknown QOS flag used in:\n')))
+    patched_module.failures.append((lambda a: 'modify' in a, (1, '', ' Database is busy\n')))
     code, out = call_main(slurm_sacctmgr.main, dict(
-        entity='qos', name='gpu', attributes={'Flags': 'Bogus'}), capsys)
+        entity='qos', name='gpu', attributes={'Flags': 'NoDecay'}), capsys)
     assert code == 1
     assert out['failed'] is True
-    assert out['msg'] == 'sacctmgr failed (rc=1): Unknown QOS flag used in:'
-    assert out['cmd'] == ['sacctmgr', '-i', 'modify', 'qos', 'where', 'name=gpu', 'set', 'Flags=bogus']
+    assert out['msg'] == 'sacctmgr failed (rc=1): Database is busy'
+    assert out['cmd'] == ['sacctmgr', '-i', 'modify', 'qos', 'where', 'name=gpu', 'set', 'Flags=NoDecay']
     assert out['rc'] == 1
-    assert out['stderr'] == ' Unknown QOS flag used in:\n'
+    assert out['stderr'] == ' Database is busy\n'
 
 
 def test_main_warns_about_cluster_for_qos(patched_module, capsys, monkeypatch):
