@@ -15,6 +15,10 @@ A case file holds:
   expect:   text (or list of texts) the output must contain
   problems: how many problems the validation must report (optional)
 
+Each file in passing/ has the same keys but no `expect`: an inventory that
+must pass validation and go on to its hosts, like the unmodified sample (the
+control).
+
 The playbooks run concurrently (one ansible-playbook each) to keep the suite
 fast; each test then checks its own run.
 """
@@ -38,6 +42,8 @@ PLAYBOOK = "site.yml"
 ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
 CASES_DIR = pathlib.Path(__file__).resolve().parent / "cases"
 CASES = sorted(CASES_DIR.glob("*.yml"))
+PASSING_DIR = pathlib.Path(__file__).resolve().parent / "passing"
+PASSING = sorted(PASSING_DIR.glob("*.yml"))
 CONTROL = "unmodified-sample"
 
 # Where every inventory host points: loopback, a port nothing listens on.
@@ -155,6 +161,8 @@ def _selected_runs(session) -> set:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "case_file" in callspec.params:
             names.add(_case_id(callspec.params["case_file"]))
+        elif callspec is not None and "passing_file" in callspec.params:
+            names.add(_case_id(callspec.params["passing_file"]))
         elif item.originalname == "test_unmodified_sample_passes_and_reaches_the_hosts":
             names.add(CONTROL)
     return names
@@ -169,7 +177,7 @@ def runs(request, tmp_path_factory):
         pytest.skip("the ssh client is needed to show that hosts are (not) reached")
     wanted = _selected_runs(request.session)
     jobs = {}
-    for path in CASES:
+    for path in CASES + PASSING:
         if _case_id(path) in wanted:
             jobs[_case_id(path)] = build_inventory(
                 tmp_path_factory.mktemp(_case_id(path)), _load_yaml(path) or {})
@@ -187,6 +195,7 @@ def _report(result: subprocess.CompletedProcess) -> str:
 
 def test_there_are_enough_cases():
     assert len(CASES) >= 18
+    assert len(PASSING) >= 1
 
 
 @pytest.mark.parametrize("case_file", CASES, ids=_case_id)
@@ -211,11 +220,7 @@ def test_bad_inventory_is_rejected_before_any_host(case_file, runs):
     assert "UNREACHABLE" not in result.stdout, _report(result)
 
 
-def test_unmodified_sample_passes_and_reaches_the_hosts(runs):
-    """The control: with nothing broken, validation passes and the run goes
-    on to the inventory's hosts, which are unreachable (so the negative cases
-    would have seen them had validation let them through)."""
-    result = runs[CONTROL].result()
+def _assert_passes_and_reaches_the_hosts(result):
     hosts = recap(result.stdout)
     sample_hosts = {"head1", "login1", "node001", "node002", "node003", "node004"}
 
@@ -229,6 +234,21 @@ def test_unmodified_sample_passes_and_reaches_the_hosts(runs):
     assert "UNREACHABLE" in result.stdout, _report(result)
     assert "127.0.0.1 port 1" in result.stdout, _report(result)
     assert result.returncode != 0, _report(result)
+
+
+def test_unmodified_sample_passes_and_reaches_the_hosts(runs):
+    """The control: with nothing broken, validation passes and the run goes
+    on to the inventory's hosts, which are unreachable (so the negative cases
+    would have seen them had validation let them through)."""
+    _assert_passes_and_reaches_the_hosts(runs[CONTROL].result())
+
+
+@pytest.mark.parametrize("passing_file", PASSING, ids=_case_id)
+def test_good_inventory_passes_and_reaches_the_hosts(passing_file, runs):
+    """Inventories that must deploy as they are (passing/*.yml)."""
+    case = _load_yaml(passing_file) or {}
+    assert "expect" not in case, f"{passing_file.name}: a passing case expects no message"
+    _assert_passes_and_reaches_the_hosts(runs[_case_id(passing_file)].result())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,282 @@
+# -*- coding: utf-8 -*-
+"""The site's effective Slurm policy: presets merged with the inventory, and
+the values the role derives from them.
+
+`slurm_policy` takes one dict of the slurm role's inputs and returns the
+partitions and QOS the role applies, as lists of dicts with `name`:
+
+- The presets (`slurm_partitions_preset`, `slurm_qos_preset`) are dicts keyed
+  by name. The site's `slurm_partitions` / `slurm_qos` is either a dict
+  merged over its preset one attribute at a time (an entry set to null
+  removes a preset entry, a new name adds one, an attribute set to null
+  removes that attribute), or a list of dicts with `name` that replaces the
+  preset (the older form).
+- Derived values fill attributes the site does not mention: GrpTRES of the
+  `short` partition's QOS (its share of the compute CPUs), Preempt of the QOS
+  that outrank `scavenger` and PreemptMode of `scavenger`; and bf_window, the
+  longest finite partition MaxTime within Slurm's bounds.
+
+Mistakes in the shape of these variables are returned as `errors`
+(sentences naming the variable and the fix) for the validation play; the
+entries they concern are left out (a bad entry of the dict form keeps the
+preset's), so the remaining checks still run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    SlurmValueError, time_minutes)
+
+# bf_window bounds (minutes): the preset's two days, and Slurm's maximum.
+BF_WINDOW_MIN = 2880
+BF_WINDOW_MAX = 43200
+
+# The preset's names that derived values attach to.
+SHORT_PARTITION = "short"
+SCAVENGER_QOS = "scavenger"
+
+# How each variable names its entries in messages.
+_WHAT = {"slurm_partitions": ("partition", "partitions", "slurm.conf partition keys"),
+         "slurm_qos": ("QOS", "QOS", "QOS attributes")}
+
+
+def _type_name(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a dict"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+def _key(entry, wanted):
+    """The key of `entry` that is `wanted` in any letter case, or None
+    (slurm.conf and sacctmgr read keys case-insensitively)."""
+    for key in entry:
+        if str(key).lower() == wanted.lower():
+            return key
+    return None
+
+
+def _as_int(value):
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+class _Merger:
+    """Builds one variable's effective entries, collecting shape errors."""
+
+    def __init__(self, var, errors):
+        self.var = var
+        self.what, self.plural, self.attributes = _WHAT[var]
+        self.errors = errors
+
+    def preset(self, preset):
+        """{name: attributes} of the preset (`<var>_preset`)."""
+        var = f"{self.var}_preset"
+        if preset is None:
+            return {}
+        if not isinstance(preset, Mapping):
+            self.errors.append(
+                f"{var} must be a dict of {self.plural} by name, each a dict of "
+                f"{self.attributes}, not {_type_name(preset)}; change single "
+                f"entries through {self.var} instead.")
+            return {}
+        return self._entries(var, preset, {})
+
+    def site(self, preset, site):
+        """The effective [(name, attributes)] of the site's value over
+        `preset`."""
+        if site is None:
+            return list(preset.items())
+        if isinstance(site, Mapping):
+            return list(self._entries(self.var, site, preset).items())
+        if isinstance(site, (list, tuple)):
+            return self._list(site)
+        self.errors.append(
+            f"{self.var} must be a dict of {self.plural} by name (merged over "
+            f"{self.var}_preset one key at a time) or a list of {self.plural} "
+            f"(dicts with a `name`, replacing the preset), not "
+            f"{_type_name(site)}; the preset is used.")
+        return list(preset.items())
+
+    def _entries(self, var, entries, preset):
+        """Merges a dict of entries over `preset` (a new dict)."""
+        out = {name: dict(attrs) for name, attrs in preset.items()}
+        for raw_name, attrs in entries.items():
+            name = str(raw_name)
+            label = f"{var}.{name}"
+            if attrs is None:
+                if name in out:
+                    del out[name]
+                elif var == self.var:
+                    self.errors.append(
+                        f"{label} is null, which removes the preset's "
+                        f"{self.what} '{name}', but the preset has none of "
+                        f"that name (it has {', '.join(preset) or 'none'}); "
+                        f"correct the name or drop the line.")
+                continue
+            if not isinstance(attrs, Mapping):
+                self.errors.append(
+                    f"{label} must be a dict of {self.attributes} (merged over "
+                    f"the preset's, one key at a time), or null to remove "
+                    f"the {self.what}; it is {_type_name(attrs)} ({attrs!r}).")
+                continue
+            attrs = dict(attrs)
+            if "name" in attrs:
+                given = attrs.pop("name")
+                if str(given) != name:
+                    self.errors.append(
+                        f"{label}: `name` is '{given}', but in the dict form "
+                        f"the key is the {self.what}'s name; drop `name`, or "
+                        f"rename the key to '{given}'.")
+                    continue
+            out[name] = {**out.get(name, {}), **attrs}
+        return out
+
+    def _list(self, items):
+        """[(name, attributes)] of the list form, in its order (duplicate
+        names are kept, for validation to report)."""
+        out = []
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                self.errors.append(
+                    f"{self.var}[{index}] must be a dict with at least `name`, "
+                    f"not {_type_name(item)} ({item!r}).")
+                continue
+            name = item.get("name")
+            if not isinstance(name, (str, int)) or isinstance(name, bool) \
+                    or not str(name).strip():
+                self.errors.append(
+                    f"{self.var}[{index}]: `name` is missing or empty; give "
+                    f"every {self.what} a name.")
+                continue
+            out.append((name, {k: v for k, v in item.items() if k != "name"}))
+        return out
+
+
+def _first(entries, name):
+    """The attributes of the first entry called `name`, or None."""
+    return next((attrs for each, attrs in entries if str(each) == str(name)), None)
+
+
+def _listed(entries):
+    """[{name, **attributes}]; attributes set to null are dropped."""
+    return [{"name": name, **{k: v for k, v in attrs.items() if v is not None}}
+            for name, attrs in entries]
+
+
+def slurm_short_share_cpus(compute_cpus, percent):
+    """CPUs of the compute nodes that partition `short` may hold at once:
+    `percent` of them rounded down, at least 1; None if the input is bad."""
+    cpus, share = _as_int(compute_cpus), _as_int(percent)
+    if cpus is None or share is None:
+        return None
+    return max(1, cpus * share // 100)
+
+
+def _derive_short_share(partitions, qos, cpus):
+    """GrpTRES of the QOS of partition `short`, unless the site mentions it."""
+    short = _first(partitions, SHORT_PARTITION)
+    if short is None or cpus is None:
+        return
+    qos_key = _key(short, "QOS")
+    name = short.get(qos_key) if qos_key else None
+    target = _first(qos, name) if name is not None else None
+    if target is not None and _key(target, "GrpTRES") is None:
+        target["GrpTRES"] = f"cpu={cpus}"
+
+
+def _derive_preempt(qos, preempt_scavenger):
+    """Preempt of the QOS above `scavenger` and PreemptMode of `scavenger`,
+    where the site does not set them. With preemption off, Preempt is set
+    empty, so that switching it off clears what switching it on set."""
+    scavenger = _first(qos, SCAVENGER_QOS)
+    if scavenger is None:
+        return
+    on = preempt_scavenger is True
+    floor = _as_int(scavenger.get(_key(scavenger, "Priority") or "Priority", 0))
+    for name, attrs in qos:
+        if str(name) == SCAVENGER_QOS or floor is None:
+            continue
+        priority = _as_int(attrs.get(_key(attrs, "Priority") or "Priority", 0))
+        if priority is not None and priority > floor and _key(attrs, "Preempt") is None:
+            attrs["Preempt"] = SCAVENGER_QOS if on else ""
+    if _key(scavenger, "PreemptMode") is None:
+        scavenger["PreemptMode"] = "requeue" if on else "cluster"
+
+
+def _bf_window(partitions):
+    """Minutes backfill plans ahead: the longest finite partition MaxTime,
+    within BF_WINDOW_MIN..BF_WINDOW_MAX. Bad times are left to validation."""
+    longest = BF_WINDOW_MIN
+    for _name, attrs in partitions:
+        key = _key(attrs, "MaxTime")
+        if key is None or attrs[key] is None:
+            continue
+        try:
+            minutes = time_minutes(attrs[key])
+        except SlurmValueError:
+            continue
+        if minutes is not None:
+            longest = max(longest, minutes)
+    return min(longest, BF_WINDOW_MAX)
+
+
+def slurm_policy(policy):
+    """The effective partitions and QOS of a site, and bf_window.
+
+    `policy` is a dict with partitions_preset, partitions, qos_preset, qos
+    (the role's variables of those names), short_share_percent, compute_cpus
+    (CPUs of all compute nodes) and preempt_scavenger. Returns a dict with
+    `partitions` and `qos` (lists of dicts with `name`, in preset order then
+    the site's additions in their order), `bf_window` (minutes),
+    `short_share_cpus` and `errors` (shape mistakes, for validation).
+    """
+    if not isinstance(policy, Mapping):
+        raise AnsibleFilterError(
+            f"slurm_policy expects a dict of the slurm role's inputs, not "
+            f"{_type_name(policy)}")
+    errors = []
+    effective = {}
+    for var, field in (("slurm_partitions", "partitions"), ("slurm_qos", "qos")):
+        merger = _Merger(var, errors)
+        preset = merger.preset(policy.get(f"{field}_preset"))
+        effective[field] = merger.site(preset, policy.get(field))
+    partitions, qos = effective["partitions"], effective["qos"]
+    cpus = slurm_short_share_cpus(policy.get("compute_cpus"),
+                                  policy.get("short_share_percent"))
+    _derive_short_share(partitions, qos, cpus)
+    _derive_preempt(qos, policy.get("preempt_scavenger"))
+    return {
+        "partitions": _listed(partitions),
+        "qos": _listed(qos),
+        "bf_window": _bf_window(partitions),
+        "short_share_cpus": cpus,
+        "errors": errors,
+    }
+
+
+class FilterModule:
+    """The effective Slurm policy of a site."""
+
+    def filters(self):
+        return {
+            "slurm_policy": slurm_policy,
+            "slurm_short_share_cpus": slurm_short_share_cpus,
+        }

@@ -1,0 +1,326 @@
+"""Unit tests of the effective Slurm policy (plugins/filter/slurm_policy.py):
+the presets of roles/slurm/defaults/main.yml merged with a site's
+slurm_partitions / slurm_qos, the derived values and the shape errors."""
+
+import copy
+import pathlib
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import (
+    FilterModule, slurm_policy, slurm_short_share_cpus)
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEFAULTS = yaml.safe_load((ROOT / "roles" / "slurm" / "defaults" / "main.yml").read_text())
+
+# The effective QOS of the demo site (4 compute CPUs, 100 % short share,
+# preemption off), as the role applied them before the presets were keyed
+# by name.
+DEMO_QOS = [
+    {"name": "normal", "Priority": 10, "Preempt": ""},
+    {"name": "interactive", "Priority": 5000, "MaxWall": "8:00:00", "MaxJobsPerUser": 2,
+     "MaxSubmitJobsPerUser": 4, "Flags": "DenyOnLimit", "Preempt": ""},
+    {"name": "burst", "Priority": 10000, "MaxWall": "1:00:00", "MaxJobsPerUser": 64,
+     "MaxSubmitJobsPerUser": 128, "MaxTRESPerUser": "cpu=256", "UsageFactor": 2,
+     "Flags": "DenyOnLimit", "Preempt": ""},
+    {"name": "scavenger", "Priority": 0, "Flags": "NoReserve", "PreemptMode": "cluster"},
+    {"name": "short", "Priority": 0, "GrpTRES": "cpu=4"},
+]
+DEMO_PARTITIONS = [
+    {"name": "batch", "Default": "YES", "PriorityTier": 1, "PriorityJobFactor": 1,
+     "MaxTime": "2-00:00:00", "DefaultTime": "1:00:00", "State": "UP"},
+    {"name": "short", "PriorityTier": 10, "PriorityJobFactor": 10, "DefaultTime": "30:00",
+     "MaxTime": "2:00:00", "QOS": "short", "State": "UP"},
+]
+
+
+def policy(**changes):
+    """The role's input for the demo site, with `changes` over it."""
+    value = {
+        "partitions_preset": copy.deepcopy(DEFAULTS["slurm_partitions_preset"]),
+        "partitions": {},
+        "qos_preset": copy.deepcopy(DEFAULTS["slurm_qos_preset"]),
+        "qos": {},
+        "short_share_percent": 100,
+        "compute_cpus": 4,
+        "preempt_scavenger": False,
+    }
+    value.update(changes)
+    return value
+
+
+def qos_of(result, name):
+    return next(q for q in result["qos"] if q["name"] == name)
+
+
+def with_changes(items, name, **changes):
+    """`items` with `changes` applied to the entry `name` (None deletes)."""
+    out = copy.deepcopy(items)
+    entry = next(i for i in out if i["name"] == name)
+    for key, value in changes.items():
+        if value is None:
+            entry.pop(key)
+        else:
+            entry[key] = value
+    return out
+
+
+def test_the_role_defaults_are_the_empty_dicts_over_the_presets():
+    assert DEFAULTS["slurm_partitions"] == {}
+    assert DEFAULTS["slurm_qos"] == {}
+
+
+def test_the_preset_alone_gives_the_demo_policy():
+    result = slurm_policy(policy())
+    assert result == {"partitions": DEMO_PARTITIONS, "qos": DEMO_QOS, "bf_window": 2880,
+                      "short_share_cpus": 4, "errors": []}
+
+
+def test_the_presets_hold_no_jinja_and_no_derived_values():
+    text = yaml.safe_dump([DEFAULTS["slurm_partitions_preset"], DEFAULTS["slurm_qos_preset"]])
+    assert "{{" not in text and "{%" not in text
+    for attrs in DEFAULTS["slurm_qos_preset"].values():
+        assert not {"GrpTRES", "Preempt", "PreemptMode"} & set(attrs)
+
+
+@pytest.mark.parametrize(("site_qos", "expected"), [
+    pytest.param({"burst": {"Priority": 20000}},
+                 with_changes(DEMO_QOS, "burst", Priority=20000), id="one-line-burst-priority"),
+    pytest.param({"scavenger": None},
+                 [{k: v for k, v in q.items() if k != "Preempt"}
+                  for q in DEMO_QOS if q["name"] != "scavenger"], id="remove-a-qos-with-null"),
+    pytest.param({"burst": {"UsageFactor": None, "Flags": None}},
+                 with_changes(DEMO_QOS, "burst", UsageFactor=None, Flags=None),
+                 id="remove-attributes-with-null"),
+    pytest.param({"gpu": {"Priority": 500, "MaxWall": "4:00:00"}, "lowprio": {}},
+                 DEMO_QOS + [{"name": "gpu", "Priority": 500, "MaxWall": "4:00:00", "Preempt": ""},
+                             {"name": "lowprio"}], id="site-qos-added-after-the-preset"),
+    pytest.param({"interactive": {"MaxWall": "12:00:00", "name": "interactive"}},
+                 with_changes(DEMO_QOS, "interactive", MaxWall="12:00:00"), id="name-equal-to-key"),
+    pytest.param({"short": {"GrpTRES": "cpu=2"}},
+                 with_changes(DEMO_QOS, "short", GrpTRES="cpu=2"), id="site-grptres-wins"),
+    pytest.param({"short": {"GrpTRES": None}},
+                 with_changes(DEMO_QOS, "short", GrpTRES=None), id="grptres-null-is-not-derived"),
+    pytest.param({"burst": {"Preempt": "scavenger,normal"}},
+                 with_changes(DEMO_QOS, "burst", Preempt="scavenger,normal"), id="site-preempt-wins"),
+    pytest.param({"scavenger": {"PreemptMode": "suspend"}},
+                 with_changes(DEMO_QOS, "scavenger", PreemptMode="suspend"), id="site-preemptmode-wins"),
+])
+def test_a_dict_changes_the_qos_preset_one_key_at_a_time(site_qos, expected):
+    result = slurm_policy(policy(qos=site_qos))
+    assert result["errors"] == []
+    assert result["qos"] == expected
+
+
+@pytest.mark.parametrize(("site_partitions", "expected"), [
+    pytest.param({"short": {"MaxTime": "4:00:00"}},
+                 with_changes(DEMO_PARTITIONS, "short", MaxTime="4:00:00"), id="one-key"),
+    pytest.param({"batch": {"DefaultTime": None}},
+                 with_changes(DEMO_PARTITIONS, "batch", DefaultTime=None), id="key-removed"),
+    pytest.param({"gpu": {"nodes": ["node004"], "MaxTime": "1-00:00:00"}},
+                 DEMO_PARTITIONS + [{"name": "gpu", "nodes": ["node004"], "MaxTime": "1-00:00:00"}],
+                 id="partition-added"),
+])
+def test_a_dict_changes_the_partition_preset_one_key_at_a_time(site_partitions, expected):
+    result = slurm_policy(policy(partitions=site_partitions))
+    assert result["errors"] == []
+    assert result["partitions"] == expected
+
+
+def test_without_the_short_partition_no_grptres_is_derived():
+    result = slurm_policy(policy(partitions={"short": None}))
+    assert result["partitions"] == DEMO_PARTITIONS[:1]
+    assert qos_of(result, "short") == {"name": "short", "Priority": 0}
+
+
+def test_the_short_partition_qos_is_followed_to_another_qos():
+    result = slurm_policy(policy(partitions={"short": {"QOS": "quick"}},
+                                 qos={"quick": {"Priority": 0}}))
+    assert qos_of(result, "short") == {"name": "short", "Priority": 0}
+    assert qos_of(result, "quick") == {"name": "quick", "Priority": 0, "GrpTRES": "cpu=4"}
+
+
+def test_the_full_list_form_replaces_the_preset():
+    site_qos = [{"name": "normal", "Priority": 10}, {"name": "short", "MaxWall": "2:00:00"}]
+    site_partitions = [{"name": "work", "Default": "YES", "MaxTime": "1-00:00:00", "QOS": "short"}]
+    result = slurm_policy(policy(qos=site_qos, partitions=site_partitions))
+    assert result == {
+        "partitions": site_partitions,
+        "qos": [{"name": "normal", "Priority": 10}, {"name": "short", "MaxWall": "2:00:00"}],
+        "bf_window": 2880, "short_share_cpus": 4, "errors": []}
+
+
+def test_the_old_full_list_gives_what_it_gave():
+    """An inventory that copied the old preset list, its expressions rendered."""
+    result = slurm_policy(policy(qos=copy.deepcopy(DEMO_QOS), partitions=copy.deepcopy(DEMO_PARTITIONS)))
+    assert result["qos"] == DEMO_QOS
+    assert result["partitions"] == DEMO_PARTITIONS
+
+
+def test_the_list_form_gets_the_derived_values_it_does_not_set():
+    site_qos = [{"name": "scavenger", "Priority": 0}, {"name": "normal", "Priority": 10},
+                {"name": "short"}]
+    result = slurm_policy(policy(qos=site_qos, preempt_scavenger=True))
+    assert result["qos"] == [
+        {"name": "scavenger", "Priority": 0, "PreemptMode": "requeue"},
+        {"name": "normal", "Priority": 10, "Preempt": "scavenger"},
+        {"name": "short", "GrpTRES": "cpu=4"}]
+
+
+def test_the_list_form_keeps_duplicate_names_for_validation():
+    site_qos = [{"name": "normal", "Priority": 10}, {"name": "normal", "Priority": 20}]
+    assert slurm_policy(policy(qos=site_qos))["qos"] == site_qos
+
+
+def test_the_input_is_not_modified():
+    value = policy(qos={"burst": {"Priority": 1}}, partitions=[{"name": "x", "MaxTime": 5}])
+    before = copy.deepcopy(value)
+    slurm_policy(value)
+    assert value == before
+
+
+@pytest.mark.parametrize(("cpus", "percent", "share"), [
+    (8, 50, 4), (4, 100, 4), (3, 10, 1), (0, 50, 1), ("16", "25", 4), (7, 50, 3),
+    ("x", 50, None), (8, None, None),
+])
+def test_short_share_cpus(cpus, percent, share):
+    assert slurm_short_share_cpus(cpus, percent) == share
+    result = slurm_policy(policy(compute_cpus=cpus, short_share_percent=percent))
+    expected = {"name": "short", "Priority": 0}
+    if share is not None:
+        expected["GrpTRES"] = f"cpu={share}"
+    assert qos_of(result, "short") == expected
+
+
+@pytest.mark.parametrize(("on", "preempt", "mode"), [
+    (True, "scavenger", "requeue"),
+    (False, "", "cluster"),
+    ("true", "", "cluster"),  # not a boolean: validation reports it
+])
+def test_preempt_lists_follow_the_switch(on, preempt, mode):
+    result = slurm_policy(policy(preempt_scavenger=on))
+    assert [(q["name"], q.get("Preempt")) for q in result["qos"]] == [
+        ("normal", preempt), ("interactive", preempt), ("burst", preempt),
+        ("scavenger", None), ("short", None)]
+    assert qos_of(result, "scavenger")["PreemptMode"] == mode
+
+
+def test_preempt_follows_scavenger_priority():
+    result = slurm_policy(policy(qos={"scavenger": {"Priority": 100}}, preempt_scavenger=True))
+    assert [(q["name"], q.get("Preempt")) for q in result["qos"]] == [
+        ("normal", None), ("interactive", "scavenger"), ("burst", "scavenger"),
+        ("scavenger", None), ("short", None)]
+
+
+@pytest.mark.parametrize(("max_times", "window"), [
+    pytest.param({"batch": "2-00:00:00"}, 2880, id="2-days"),
+    pytest.param({"batch": "3-00:00:00"}, 4320, id="3-days"),
+    pytest.param({"batch": "7-00:00:00"}, 10080, id="7-days"),
+    pytest.param({"batch": "7-00:00:01"}, 10081, id="seconds-round-up"),
+    pytest.param({"batch": "UNLIMITED", "short": "INFINITE"}, 2880, id="unlimited-only"),
+    pytest.param({"batch": "60-00:00:00"}, 43200, id="60-days"),
+    pytest.param({"batch": "1:00:00", "short": "30"}, 2880, id="short-partitions"),
+    pytest.param({"batch": "2 days"}, 2880, id="bad-time-left-to-validation"),
+    pytest.param({"batch": None}, 2880, id="maxtime-removed"),
+])
+def test_bf_window_is_the_longest_finite_max_time(max_times, window):
+    site = {name: {"MaxTime": value} for name, value in max_times.items()}
+    assert slurm_policy(policy(partitions=site))["bf_window"] == window
+
+
+def test_bf_window_of_a_partition_list():
+    partitions = [{"name": "long", "MaxTime": "5-00:00:00"}, {"name": "open"}]
+    assert slurm_policy(policy(partitions=partitions))["bf_window"] == 7200
+
+
+SHAPE_ERRORS = [
+    pytest.param(
+        {"qos": "burst"},
+        ["slurm_qos must be a dict of QOS by name (merged over slurm_qos_preset one key at a time) "
+         "or a list of QOS (dicts with a `name`, replacing the preset), not a string; the preset "
+         "is used."],
+        id="qos-a-string"),
+    pytest.param(
+        {"partitions": 3},
+        ["slurm_partitions must be a dict of partitions by name (merged over "
+         "slurm_partitions_preset one key at a time) or a list of partitions (dicts with a "
+         "`name`, replacing the preset), not a number; the preset is used."],
+        id="partitions-a-number"),
+    pytest.param(
+        {"qos": {"burst": "high"}},
+        ["slurm_qos.burst must be a dict of QOS attributes (merged over the preset's, one key at "
+         "a time), or null to remove the QOS; it is a string ('high')."],
+        id="qos-entry-a-string"),
+    pytest.param(
+        {"partitions": {"short": ["MaxTime", "4:00:00"]}},
+        ["slurm_partitions.short must be a dict of slurm.conf partition keys (merged over the "
+         "preset's, one key at a time), or null to remove the partition; it is a list "
+         "(['MaxTime', '4:00:00'])."],
+        id="partition-entry-a-list"),
+    pytest.param(
+        {"qos": {"scavanger": None}},
+        ["slurm_qos.scavanger is null, which removes the preset's QOS 'scavanger', but the "
+         "preset has none of that name (it has normal, interactive, burst, scavenger, short); "
+         "correct the name or drop the line."],
+        id="null-for-a-name-not-in-the-preset"),
+    pytest.param(
+        {"qos": {"burst": {"name": "premium", "Priority": 1}}},
+        ["slurm_qos.burst: `name` is 'premium', but in the dict form the key is the QOS's name; "
+         "drop `name`, or rename the key to 'premium'."],
+        id="name-differs-from-key"),
+    pytest.param(
+        {"qos": [{"name": "normal"}, "gpu"]},
+        ["slurm_qos[1] must be a dict with at least `name`, not a string ('gpu')."],
+        id="list-item-a-string"),
+    pytest.param(
+        {"partitions": [{"name": "batch"}, {"MaxTime": "2:00:00"}]},
+        ["slurm_partitions[1]: `name` is missing or empty; give every partition a name."],
+        id="list-item-without-name"),
+    pytest.param(
+        {"qos": [{"name": " "}, {"name": True}]},
+        ["slurm_qos[0]: `name` is missing or empty; give every QOS a name.",
+         "slurm_qos[1]: `name` is missing or empty; give every QOS a name."],
+        id="list-items-with-bad-names"),
+    pytest.param(
+        {"qos_preset": [{"name": "normal"}]},
+        ["slurm_qos_preset must be a dict of QOS by name, each a dict of QOS attributes, not a "
+         "list; change single entries through slurm_qos instead."],
+        id="preset-a-list"),
+    pytest.param(
+        {"partitions": "batch", "qos": {"burst": 1, "normal": None}},
+        ["slurm_partitions must be a dict of partitions by name (merged over "
+         "slurm_partitions_preset one key at a time) or a list of partitions (dicts with a "
+         "`name`, replacing the preset), not a string; the preset is used.",
+         "slurm_qos.burst must be a dict of QOS attributes (merged over the preset's, one key at "
+         "a time), or null to remove the QOS; it is a number (1)."],
+        id="all-reported-at-once"),
+]
+
+
+@pytest.mark.parametrize(("changes", "errors"), SHAPE_ERRORS)
+def test_shape_errors_are_reported_exactly(changes, errors):
+    assert slurm_policy(policy(**changes))["errors"] == errors
+
+
+def test_bad_entries_are_left_out_and_the_rest_applies():
+    result = slurm_policy(policy(partitions="batch", qos={"burst": 1, "normal": {"Priority": 11}}))
+    assert result["partitions"] == DEMO_PARTITIONS
+    assert result["qos"] == with_changes(DEMO_QOS, "normal", Priority=11)
+    bad_items = slurm_policy(policy(qos=[{"name": "normal"}, "gpu", {"Priority": 1}]))
+    assert bad_items["qos"] == [{"name": "normal"}]
+
+
+@pytest.mark.parametrize("value", [None, [], "x"])
+def test_the_input_must_be_a_dict(value):
+    with pytest.raises(AnsibleFilterError, match="slurm_policy expects a dict"):
+        slurm_policy(value)
+
+
+def test_null_site_values_mean_the_preset():
+    assert slurm_policy(policy(qos=None, partitions=None))["qos"] == DEMO_QOS
+
+
+def test_the_filters_are_registered():
+    assert set(FilterModule().filters()) == {"slurm_policy", "slurm_short_share_cpus"}
