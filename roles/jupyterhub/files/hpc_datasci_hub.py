@@ -141,9 +141,14 @@ def install_port_only_handler():
     """Puts PortOnlyBatchSpawnerAPIHandler in place of batchspawner's handler
     in the hub's API routes (before the hub builds its application)."""
     apihandlers.default_handlers[:] = [
-        (route, PortOnlyBatchSpawnerAPIHandler if handler is BatchSpawnerAPIHandler else handler)
+        (route, PortOnlyBatchSpawnerAPIHandler if _is_batchspawner_handler(handler) else handler)
         for route, handler in apihandlers.default_handlers
     ]
+
+
+def _is_batchspawner_handler(handler):
+    """batchspawner's handler, or ours from an earlier load of this module."""
+    return isinstance(handler, type) and issubclass(handler, BatchSpawnerAPIHandler)
 
 
 # --- The hub's options ---------------------------------------------------------------------------

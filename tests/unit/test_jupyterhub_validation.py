@@ -1,0 +1,158 @@
+"""Unit tests of the hub's checks (plugins/filter/jupyterhub_validation.py):
+each bad setting gives exactly the expected messages."""
+
+import copy
+
+import pytest
+
+from ansible_collections.hpc.datasci.plugins.filter.jupyterhub_validation import jupyterhub_errors
+
+POLICY = {
+    "partitions": [{"name": "batch", "MaxTime": "2-00:00:00"}, {"name": "short", "MaxTime": "2:00:00"}],
+    "qos": [{"name": "normal"}, {"name": "interactive", "MaxWall": "8:00:00"}, {"name": "burst", "MaxWall": "30:00"}],
+    "accounts": [{"name": "datasci", "users": ["alice"], "qos": ["normal", "interactive", "burst"]},
+                 {"name": "open", "users": ["bob"]}],
+}
+WHERE = "jupyterhub_profiles[0] (interactive)"
+
+
+def _good():
+    return {
+        "authenticator": "pam",
+        "profiles": [
+            {"name": "interactive", "display_name": "Interactive <2 h> & more", "partition": "short",
+             "qos": "interactive", "cpus": 2, "memory": "4G", "runtime": "2:00:00"},
+            {"name": "burst_1", "display_name": "Burst", "partition": "short", "qos": "burst", "cpus": "1",
+             "memory": 512, "runtime": 30},
+        ],
+        "services": [{"name": "docs", "url": "http://login1:8020", "api_token": "x" * 32}],
+        "platform_services": [{"name": "dask-gateway", "url": "http://login1:8010", "api_token": "y" * 32}],
+        "slurm_account": "datasci",
+        "job_extra_sbatch": ["--gres=gpu:1", "--exclusive"],
+        "job_script_template": "",
+        "policy": copy.deepcopy(POLICY),
+    }
+
+
+def _with(change):
+    settings = _good()
+    change(settings)
+    return settings
+
+
+def test_good_settings_pass():
+    assert jupyterhub_errors(_good()) == []
+
+
+def test_an_existing_site_template_passes(tmp_path):
+    template = tmp_path / "job.sh.j2"
+    template.write_text("#!/bin/bash\n")
+    assert jupyterhub_errors(_with(lambda s: s.update(job_script_template=str(template)))) == []
+
+
+def _profile(**changes):
+    def change(settings):
+        settings["profiles"][0].update(changes)
+        for key, value in changes.items():
+            if value is None:
+                del settings["profiles"][0][key]
+    return change
+
+
+CASES = [
+    ("authenticator", lambda s: s.update(authenticator="kerberos"),
+     ["jupyterhub_authenticator must be pam, ldap or oauth, not kerberos"]),
+    ("no profiles", lambda s: s.update(profiles=[]), ["jupyterhub_profiles is empty: give at least one profile"]),
+    ("profiles not a list", lambda s: s.update(profiles={"name": "x"}), ["jupyterhub_profiles must be a list of profiles"]),
+    ("profile not a dict", lambda s: s["profiles"].append("gpu"),
+     ["jupyterhub_profiles[2] must be a dict with the keys name, display_name, partition, qos, cpus, memory, runtime"]),
+    ("missing and unknown keys", _profile(memory=None, gpus=1),
+     [f"{WHERE}: memory is missing", f"{WHERE}: unknown key gpus"]),
+    ("missing name", _profile(name=None), ["jupyterhub_profiles[0] (?): name is missing"]),
+    ("unknown partition and QOS", _profile(partition="gpu", qos="premium"),
+     [f"{WHERE}: partition gpu is not in slurm_partitions (batch, short)",
+      f"{WHERE}: QOS premium is not in slurm_qos (normal, interactive, burst)"]),
+    ("runtime not a time", _profile(runtime="1:75:00"), [f"{WHERE}: runtime 1:75:00 is not a Slurm time such as 2:00:00"]),
+    ("runtime words", _profile(runtime="two hours"), [f"{WHERE}: runtime two hours is not a Slurm time such as 2:00:00"]),
+    ("runtime above the partition's MaxTime", _profile(runtime="3:00:00"),
+     [f"{WHERE}: runtime 3:00:00 is above the MaxTime of partition short (2:00:00): the job would be refused"]),
+    ("runtime above the QOS MaxWall and MaxTime", _profile(partition="batch", runtime="1-00:00:00"),
+     [f"{WHERE}: runtime 1-00:00:00 is above the MaxWall of QOS interactive (8:00:00): the job would be refused"]),
+    ("unlimited runtime", _profile(runtime="UNLIMITED"),
+     [f"{WHERE}: runtime UNLIMITED is above the MaxWall of QOS interactive (8:00:00): the job would be refused",
+      f"{WHERE}: runtime UNLIMITED is above the MaxTime of partition short (2:00:00): the job would be refused"]),
+    ("QOS without MaxWall", _profile(qos="normal", runtime="1:00:00"), []),
+    ("account not allowed the QOS", lambda s: s["policy"]["accounts"][0].update(qos=["normal", "burst"]),
+     [f"{WHERE}: QOS interactive is not among the qos of the account datasci in slurm_accounts"
+      " (jupyterhub_slurm_account): add it there"]),
+    ("account listing no QOS", lambda s: s.update(slurm_account="open"), []),
+    ("user's default account", lambda s: s.update(slurm_account=""), []),
+    ("unknown account", lambda s: s.update(slurm_account="physics"),
+     ["jupyterhub_slurm_account physics is not in slurm_accounts (datasci, open)"]),
+    ("name with capitals", _profile(name="Interactive"),
+     ["jupyterhub_profiles[0] (Interactive): name Interactive must be lowercase letters, digits, _ and -"
+      " (display_name is the text users see)"]),
+    ("name with markup", _profile(name='x"><script>'),
+     ['jupyterhub_profiles[0] (x"><script>): name x"><script> must be lowercase letters, digits, _ and -'
+      " (display_name is the text users see)"]),
+    ("name with a space", _profile(name="gpu node"),
+     ["jupyterhub_profiles[0] (gpu node): name gpu node must be lowercase letters, digits, _ and -"
+      " (display_name is the text users see)"]),
+    ("cpus zero", _profile(cpus=0), [f"{WHERE}: cpus 0 must be a positive integer"]),
+    ("cpus fraction", _profile(cpus=1.5), [f"{WHERE}: cpus 1.5 must be a positive integer"]),
+    ("cpus text", _profile(cpus="two"), [f"{WHERE}: cpus two must be a positive integer"]),
+    ("cpus boolean", _profile(cpus=True), [f"{WHERE}: cpus True must be a positive integer"]),
+    ("memory unit", _profile(memory="4GiB"), [f"{WHERE}: memory 4GiB is not a Slurm memory size such as 4G or 512M"]),
+    ("memory zero", _profile(memory="0G"), [f"{WHERE}: memory 0G is not a Slurm memory size such as 4G or 512M"]),
+    ("duplicate profile names", lambda s: s["profiles"][1].update(name="interactive"),
+     ["jupyterhub_profiles: profile names must be unique"]),
+    ("service keys", lambda s: s["services"].append({"url": "http://x", "token": "t"}),
+     ["jupyterhub_services[1]: name is missing", "jupyterhub_services[1]: unknown key token (name, url, api_token)"]),
+    ("service name", lambda s: s["services"][0].update(name="Docs_1"),
+     ["jupyterhub_services[0]: name Docs_1 must be lowercase letters, digits and dashes"]),
+    ("service token", lambda s: s["services"][0].update(api_token="short"),
+     ["jupyterhub_services[0] (docs): api_token must have at least 32 characters"]),
+    ("platform service token", lambda s: s["platform_services"][0].update(api_token="short"),
+     ["jupyterhub_platform_services[0] (dask-gateway): api_token must have at least 32 characters"]),
+    ("platform service missing url", lambda s: s["platform_services"][0].pop("url"),
+     ["jupyterhub_platform_services[0]: url is missing"]),
+    ("service given twice", lambda s: s["services"].append(dict(s["platform_services"][0])),
+     ["jupyterhub_services + jupyterhub_platform_services: service dask-gateway is given twice;"
+      " keep one (the bundle's playbooks add the services of its own roles)"]),
+    ("extra sbatch not a list", lambda s: s.update(job_extra_sbatch="--gres=gpu:1"),
+     ['jupyterhub_job_extra_sbatch must be a list of sbatch options such as "--gres=gpu:1"']),
+    ("extra sbatch two options", lambda s: s.update(job_extra_sbatch=["--gres=gpu:1 --exclusive"]),
+     ['jupyterhub_job_extra_sbatch[0]: "--gres=gpu:1 --exclusive" must be one sbatch option starting with "--",'
+      ' without spaces or line breaks (e.g. "--gres=gpu:1")']),
+    ("extra sbatch line break", lambda s: s.update(job_extra_sbatch=["--exclusive", "--gres=gpu:1\nrm -rf /"]),
+     ['jupyterhub_job_extra_sbatch[1]: "--gres=gpu:1\nrm -rf /" must be one sbatch option starting with "--",'
+      ' without spaces or line breaks (e.g. "--gres=gpu:1")']),
+    ("extra sbatch short option", lambda s: s.update(job_extra_sbatch=["-G 1"]),
+     ['jupyterhub_job_extra_sbatch[0]: "-G 1" must be one sbatch option starting with "--",'
+      ' without spaces or line breaks (e.g. "--gres=gpu:1")']),
+    ("extra sbatch with its prefix", lambda s: s.update(job_extra_sbatch=["#SBATCH --exclusive"]),
+     ['jupyterhub_job_extra_sbatch[0]: "#SBATCH --exclusive" must be one sbatch option starting with "--",'
+      ' without spaces or line breaks (e.g. "--gres=gpu:1")']),
+    ("extra sbatch number", lambda s: s.update(job_extra_sbatch=[1]),
+     ['jupyterhub_job_extra_sbatch[0]: "1" must be one sbatch option starting with "--",'
+      ' without spaces or line breaks (e.g. "--gres=gpu:1")']),
+    ("relative template", lambda s: s.update(job_script_template="templates/job.sh.j2"),
+     ["jupyterhub_job_script_template templates/job.sh.j2 must be an absolute path on the control machine"
+      ' (or "" for the role\'s template)']),
+    ("missing template", lambda s: s.update(job_script_template="/nonexistent/job.sh.j2"),
+     ["jupyterhub_job_script_template /nonexistent/job.sh.j2 is not a file on the control machine"
+      ' (give the path of the site\'s template, or "" for the role\'s)']),
+]
+
+
+@pytest.mark.parametrize("change, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_problem_has_its_message(change, expected):
+    assert jupyterhub_errors(_with(change)) == expected
+
+
+def test_every_problem_is_reported_at_once():
+    def change(settings):
+        settings.update(authenticator="x", slurm_account="physics", job_extra_sbatch=["-x"])
+        settings["profiles"][0].update(partition="gpu", cpus=0)
+        settings["services"][0].update(api_token="short")
+    assert len(jupyterhub_errors(_with(change))) == 6
