@@ -1,0 +1,198 @@
+"""The Dask Gateway's checks (plugins/filter/dask_gateway_validation.py):
+every message exactly, each from the sample's good settings with one thing
+broken."""
+
+import copy
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import (
+    FilterModule, dask_gateway_errors)
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    TIME_FORMATS, SlurmValueError, parse_time)
+
+# The sample's Slurm policy, as the slurm role's __slurm_policy gives it.
+POLICY = {
+    "partitions": [
+        {"name": "batch", "Default": "YES", "MaxTime": "2-00:00:00"},
+        {"name": "short", "MaxTime": "2:00:00", "QOS": "short"},
+    ],
+    "qos": [
+        {"name": "normal", "MaxWall": "2-00:00:00"},
+        {"name": "interactive", "MaxWall": "8:00:00"},
+        {"name": "burst", "MaxWall": "1:00:00"},
+        {"name": "scavenger"},
+        {"name": "short"},
+    ],
+    "accounts": [
+        {"name": "datasci", "users": ["alice", "bob"], "qos": ["normal", "interactive", "burst", "scavenger"]},
+        {"name": "physics", "users": ["carol"], "qos": []},
+    ],
+}
+
+# The role's inputs as tasks/validate.yml passes them, from the sample.
+GOOD = {
+    "api_token_length": 0,
+    "service_name": "dask-gateway",
+    "hub_api_url": "",
+    "hub_services": [],
+    "policy": POLICY,
+    "partition_choices": ["short"],
+    "qos_choices": ["burst"],
+    "account": "",
+    "job_time": "55:00",
+    "worker_cores": {"default": 1, "min": 1, "max": 4},
+    "worker_memory_gib": {"default": 2, "min": 1, "max": 8},
+    "environments": {"notebook": "/opt/software/envs/notebook"},
+    "scheduler_cores": 1,
+    "scheduler_memory_gib": 2,
+    "cluster_max_workers": 64,
+    "cluster_max_cores": 256,
+    "cluster_max_memory_gib": 1024,
+    "start_timeout": 600,
+    "idle_timeout": 1800,
+}
+
+CAPS = ("the scheduler (dask_gateway_scheduler_cores, dask_gateway_scheduler_memory_gib) must fit in the cluster caps"
+        " (dask_gateway_cluster_max_cores, dask_gateway_cluster_max_memory_gib), which count it")
+
+
+def _reason(value):
+    """The vocabulary's own words for a time it cannot read."""
+    with pytest.raises(SlurmValueError) as err:
+        parse_time(value)
+    return str(err.value)
+
+
+def _with(**changes):
+    gateway = copy.deepcopy(GOOD)
+    gateway.update(changes)
+    return gateway
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"api_token_length": 64},  # a token from the inventory (Vault)
+    {"api_token_length": "32"},
+    {"hub_api_url": "http://hub.internal:8081/hub/api"},
+    {"hub_services": [{"name": "grafana", "url": "http://mon1:3000"}]},
+    {"account": "datasci", "qos_choices": ["burst", "normal"]},
+    {"account": "physics", "qos_choices": ["burst", "normal"]},  # no qos list: any QOS
+    {"job_time": "1:00:00"},  # exactly burst's MaxWall
+    {"job_time": 60},
+    {"partition_choices": ["batch", "short"], "job_time": "30:00"},
+    {"qos_choices": ["scavenger"], "job_time": "2:00:00"},  # no MaxWall
+    {"idle_timeout": 0},
+    {"idle_timeout": "600"},
+    {"worker_memory_gib": {"default": 0.5, "min": 0.25, "max": 1}},
+    {"scheduler_memory_gib": 0.5, "cluster_max_memory_gib": 2.5},
+    {"policy": dict(POLICY, qos=[{"name": "burst", "maxwall": "1:00:00"}])},  # keys in any case
+])
+def test_good_settings_pass(changes):
+    assert dask_gateway_errors(_with(**changes)) == []
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"api_token_length": 12},
+     "dask_gateway_api_token must have at least 32 characters: give one from Ansible Vault, or leave it empty to have"
+     " one generated once in the inventory's .secrets/"),
+    ({"service_name": "Dask_Gateway"},
+     "dask_gateway_service_name Dask_Gateway must be lowercase letters, digits and dashes: it names the gateway's"
+     " service in the hub (/services/<name>)"),
+    ({"service_name": ""},
+     "dask_gateway_service_name \"\" must be lowercase letters, digits and dashes: it names the gateway's service in"
+     " the hub (/services/<name>)"),
+    ({"hub_services": [{"name": "grafana", "url": "http://mon1:3000"},
+                       {"name": "dask-gateway", "url": "http://login1:8010", "api_token": "x" * 64}]},
+     "jupyterhub_services[1] is named dask-gateway, the gateway's service: remove it; the hub gets the gateway's"
+     " entry (url and token) from the dask_gateway role (playbooks/jupyterhub.yml)"),
+    ({"hub_api_url": "login1:8081"},
+     "dask_gateway_hub_api_url login1:8081 is not an http(s) URL such as http://login1:8081/hub/api; leave it empty"
+     " to use the hub's own address"),
+    ({"partition_choices": []},
+     "dask_gateway_partition_choices is empty: give at least one name (the first is the default)"),
+    ({"qos_choices": []},
+     "dask_gateway_qos_choices is empty: give at least one name (the first is the default)"),
+    ({"partition_choices": ["short", "gpu"]},
+     "dask_gateway_partition_choices: gpu is not in slurm_partitions (batch, short)"),
+    ({"qos_choices": ["burst", "premium"]},
+     "dask_gateway_qos_choices: premium is not in slurm_qos (normal, interactive, burst, scavenger, short)"),
+    ({"job_time": "1:30:00"},
+     "dask_gateway_job_time 1:30:00 is above the MaxWall of burst (1:00:00): jobs would be refused"),
+    ({"job_time": "1:75:00"},
+     "dask_gateway_job_time 1:75:00 is not a Slurm time: minutes must be 0-59; write " + TIME_FORMATS + ", e.g. 55:00"),
+    ({"job_time": "soon"},
+     "dask_gateway_job_time soon is not a Slurm time: " + _reason("soon") + "; write " + TIME_FORMATS + ", e.g. 55:00"),
+    ({"account": "chemistry"},
+     "dask_gateway_account chemistry is not in slurm_accounts (datasci, physics)"),
+    ({"account": "datasci", "qos_choices": ["burst", "short"]},
+     "dask_gateway_qos_choices: short is not among the qos of the account datasci in slurm_accounts: add it there"),
+    ({"worker_cores": {"default": 8, "min": 1, "max": 4}},
+     "dask_gateway_worker_cores: need 0 < min <= default <= max, not {\"default\": 8, \"min\": 1, \"max\": 4}"),
+    ({"worker_memory_gib": {"default": 1, "min": 0, "max": 4}},
+     "dask_gateway_worker_memory_gib: need 0 < min <= default <= max, not {\"default\": 1, \"min\": 0, \"max\": 4}"),
+    ({"worker_cores": {"default": 1, "max": 4}},
+     "dask_gateway_worker_cores must be {default: N, min: N, max: N} with numbers"),
+    ({"worker_memory_gib": {"default": "2G", "min": 1, "max": 8}},
+     "dask_gateway_worker_memory_gib must be {default: N, min: N, max: N} with numbers"),
+    ({"worker_memory_gib": 2},
+     "dask_gateway_worker_memory_gib must be {default: N, min: N, max: N} with numbers"),
+    ({"worker_cores": {"default": 1, "min": 0.5, "max": 2}},
+     "dask_gateway_worker_cores: default, min and max must be whole numbers of cores, not"
+     " {\"default\": 1, \"min\": 0.5, \"max\": 2}"),
+    ({"environments": {}},
+     "dask_gateway_environments must map at least one name to an environment prefix"),
+    ({"environments": ["/opt/software/envs/notebook"]},
+     "dask_gateway_environments must map at least one name to an environment prefix"),
+    ({"environments": {"notebook": "/opt/software/envs/notebook", "geo": "envs/geo"}},
+     "dask_gateway_environments.geo: envs/geo is not an absolute path"),
+    ({"scheduler_cores": 0}, "dask_gateway_scheduler_cores must be a positive integer"),
+    ({"cluster_max_workers": "many"}, "dask_gateway_cluster_max_workers must be a positive integer"),
+    ({"start_timeout": -1}, "dask_gateway_start_timeout must be a positive integer"),
+    ({"scheduler_memory_gib": 0}, "dask_gateway_scheduler_memory_gib must be above 0"),
+    ({"scheduler_memory_gib": 4, "cluster_max_memory_gib": 2}, CAPS),
+    ({"scheduler_cores": 8, "cluster_max_cores": 4}, CAPS),
+    ({"idle_timeout": -5}, "dask_gateway_idle_timeout must be whole seconds (0: never shut down idle clusters)"),
+    ({"idle_timeout": "30m"}, "dask_gateway_idle_timeout must be whole seconds (0: never shut down idle clusters)"),
+])
+def test_each_problem_is_named_with_its_fix(changes, message):
+    assert dask_gateway_errors(_with(**changes)) == [message]
+
+
+def test_the_job_time_is_checked_against_every_choice():
+    gateway = _with(partition_choices=["short", "batch"], qos_choices=["burst", "interactive"], job_time="3:00:00")
+    assert dask_gateway_errors(gateway) == [
+        "dask_gateway_job_time 3:00:00 is above the MaxTime of short (2:00:00): jobs would be refused",
+        "dask_gateway_job_time 3:00:00 is above the MaxWall of burst (1:00:00): jobs would be refused",
+    ]
+
+
+def test_an_unlimited_job_time_is_above_every_limit():
+    assert dask_gateway_errors(_with(job_time="UNLIMITED")) == [
+        "dask_gateway_job_time UNLIMITED is above the MaxTime of short (2:00:00): jobs would be refused",
+        "dask_gateway_job_time UNLIMITED is above the MaxWall of burst (1:00:00): jobs would be refused",
+    ]
+
+
+def test_every_problem_is_reported_at_once():
+    gateway = _with(api_token_length=5, qos_choices=["burst", "premium"], job_time="1:30:00",
+                    worker_cores={"default": 8, "min": 1, "max": 4}, cluster_max_memory_gib=1, idle_timeout=-5)
+    assert len(dask_gateway_errors(gateway)) == 6
+
+
+def test_an_account_with_a_comma_separated_qos_list():
+    policy = dict(POLICY, accounts=[{"name": "datasci", "qos": "normal,burst"}])
+    assert dask_gateway_errors(_with(policy=policy, account="datasci", qos_choices=["burst", "interactive"])) == [
+        "dask_gateway_qos_choices: interactive is not among the qos of the account datasci in slurm_accounts:"
+        " add it there"]
+
+
+@pytest.mark.parametrize("value", [None, [], "gateway"])
+def test_the_input_must_be_a_dict(value):
+    with pytest.raises(AnsibleFilterError, match="expects a dict"):
+        dask_gateway_errors(value)
+
+
+def test_the_filter_is_registered_under_its_name():
+    assert FilterModule().filters() == {"dask_gateway_errors": dask_gateway_errors}
