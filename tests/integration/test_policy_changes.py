@@ -1,5 +1,6 @@
-"""A change of one QOS attribute in the inventory: previewed with --check
---diff without touching accounting, then applied to that attribute only."""
+"""A change of one QOS attribute in the inventory, written in one line
+(`slurm_qos: {burst: {MaxWall: "45:00"}}`): previewed with --check --diff
+without touching accounting, then applied to that attribute only."""
 
 import json
 import pathlib
@@ -28,12 +29,9 @@ def _apply(ansible_args, qos, tmp_path, *extra):
 
 
 @pytest.fixture
-def shorter_burst(effective):
-    qos = json.loads(json.dumps(effective["qos"]))
-    for item in qos:
-        if item["name"] == "burst":
-            item["MaxWall"] = "45:00"
-    return qos
+def shorter_burst():
+    """One attribute of one preset QOS, merged over the preset."""
+    return {"burst": {"MaxWall": "45:00"}}
 
 
 def test_one_qos_attribute_previewed_then_applied_alone(node, ansible_args, effective, shorter_burst, tmp_path):
