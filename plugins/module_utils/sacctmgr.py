@@ -74,13 +74,6 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     tres_sort_key,
 )
 
-__all__ = [
-    'ACCOUNT', 'ATTRIBUTES', 'ENTITIES', 'QOS', 'USER', 'SacctmgrError',
-    'NormalizeError', 'Sacctmgr', 'allowed_attributes', 'display', 'ensure',
-    'format_tres', 'info_records', 'normalize', 'normalize_attributes', 'plan',
-    'resolve_key', 'to_arg', 'values_equal',
-]
-
 
 def attribute_scope(entity, set_name):
     if entity == QOS:
@@ -134,7 +127,7 @@ def _read(parser, value, attr_name, *args):
         raise NormalizeError("Invalid value for %s: %r (%s)" % (attr_name, value, err))
 
 
-def _parse_time_kind(kind, value, attr_name):
+def _read_time(kind, value, attr_name):
     """Seconds of a time attribute (None when cleared)."""
     text = _as_text(value, attr_name)
     if _is_clear(text):
@@ -149,16 +142,13 @@ def _parse_time_kind(kind, value, attr_name):
 
 
 def _parse_tres_value(value, attr_name):
-    if isinstance(value, bool):
-        _as_text(value, attr_name)
+    """{name: count} of a TRES string or dict (None when cleared)."""
     if not isinstance(value, dict) and _is_clear(_as_text(value, attr_name)):
         return None
     return _read(parse_tres, value, attr_name, value) or None
 
 
 def _split_list(value, attr_name):
-    if isinstance(value, bool):
-        _as_text(value, attr_name)
     if isinstance(value, (list, tuple, set, frozenset)):
         return split_names([_as_text(v, attr_name) for v in value])
     return split_names(_as_text(value, attr_name))
@@ -249,11 +239,11 @@ def _normalize_kind(kind, value, name, output):
             return None
         return _read(parse_count if kind == INT else parse_factor, value, name, text)
     if kind == WALL:
-        secs = _parse_time_kind(kind, value, name)
+        secs = _read_time(kind, value, name)
         # sacctmgr keeps these in whole minutes, rounding seconds up
         return None if secs is None else -(-secs // 60) * 60
     if kind in TIME_KINDS:
-        return _parse_time_kind(kind, value, name)
+        return _read_time(kind, value, name)
     if kind == TRES:
         return _parse_tres_value(value, name)
     if kind == FLAGS:

@@ -51,7 +51,9 @@ options:
     default: present
   attributes:
     description:
-      - Attributes to manage, keyed as C(sacctmgr) spells them after C(set).
+      - Attributes to manage, keyed as C(sacctmgr) spells them after C(set) (in any case, as
+        C(sacctmgr) takes them). Names and value formats are those of the collection's Slurm
+        vocabulary (C(plugins/module_utils/slurm_vocab.py)), which its validation filters use too.
       - "For O(entity=qos): C(Description), C(Priority), C(Flags), C(GraceTime), C(Preempt),
         C(PreemptMode), C(PreemptExemptTime), C(UsageFactor), C(UsageThreshold),
         C(MinPrioThresh), C(LimitFactor), C(GrpTRES), C(GrpTRESMins), C(GrpTRESRunMins),
@@ -79,6 +81,10 @@ options:
         as sets of name/count pairs, and TRES currently set but not listed are removed.
       - C(Flags), C(Preempt) and C(QOS) are comma separated strings or lists, compared as sets
         (flags case-insensitively).
+      - "C(Flags) takes the QOS flags both Slurm 22.05 and 24.11 know: C(DenyOnLimit),
+        C(EnforceUsageThreshold), C(NoDecay), C(NoReserve), C(OverPartQOS), C(PartitionMaxNodes),
+        C(PartitionMinNodes), C(PartitionTimeLimit), C(RequiresReservation), C(UsageFactorSafe).
+        C(Relative) (Slurm 23.11 and later) is refused."
       - A value of V(null), an empty string or C(-1) clears a limit. Attributes with a Slurm
         default (QOS C(Priority) 0, C(GraceTime) 0, C(UsageFactor) 1, C(Fairshare) 1,
         C(AdminLevel) None, C(PreemptMode) cluster) are reset to that default instead.

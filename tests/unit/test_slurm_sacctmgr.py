@@ -534,6 +534,15 @@ def test_documentation_lists_exactly_the_supported_attributes(entity):
     assert sorted(_documented_attributes()[entity]) == sorted(sm.allowed_attributes(entity))
 
 
+def test_documentation_lists_exactly_the_vocabulary_flags():
+    import slurm_sacctmgr
+    doc = yaml.safe_load(slurm_sacctmgr.DOCUMENTATION)
+    line = next(x for x in doc['options']['attributes']['description']
+                if x.startswith('C(Flags) takes'))
+    documented = re.findall(r'C\((\w+)\)', line.split('know:', 1)[1].split('.')[0])
+    assert documented == list(sm.QOS_FLAGS)
+
+
 # ===========================================================================
 # Parsing recorded output
 

@@ -1,4 +1,4 @@
-"""Unit tests of the site checks (plugins/filter/site_validation.py).
+"""Unit tests of the site checks (plugins/filter/slurm_validation.py).
 
 The valid site is built from the role's defaults and the sample inventory,
 rendered the way Ansible renders them for the validation play.
@@ -13,17 +13,20 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-_PATH = ROOT / "plugins" / "filter" / "site_validation.py"
-_SPEC = importlib.util.spec_from_file_location("site_validation_filters", _PATH)
-site_validation = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(site_validation)
+from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import slurm_policy
 
-errors_of = site_validation.slurm_site_errors
-minutes = site_validation.slurm_time_minutes
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+_PATH = ROOT / "plugins" / "filter" / "slurm_validation.py"
+_SPEC = importlib.util.spec_from_file_location("slurm_validation_filters", _PATH)
+slurm_validation = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(slurm_validation)
+
+errors_of = slurm_validation.slurm_site_errors
+minutes = slurm_validation.slurm_time_minutes
 
 SAMPLE = ROOT / "inventories" / "sample"
 COMPUTE = ["node001", "node002", "node003", "node004"]
+COMPUTE_CPUS = 16
 
 
 def _load_vars():
@@ -46,11 +49,24 @@ def _render(value, context):
 
 
 def sample_site():
+    """The validation input of the sample inventory, as the role builds it:
+    the effective policy (presets merged by the slurm_policy filter), then
+    slurm.conf rendered with its bf_window."""
     values = _load_vars()
+    policy = slurm_policy({
+        "partitions_preset": values["slurm_partitions_preset"],
+        "partitions": values["slurm_partitions"],
+        "qos_preset": values["slurm_qos_preset"], "qos": values["slurm_qos"],
+        "short_share_percent": values["slurm_short_share_percent"],
+        "compute_cpus": COMPUTE_CPUS, "preempt_scavenger": values["slurm_preempt_scavenger"],
+    })
+    assert policy["errors"] == []
     context = dict(values, __slurm_controller_name="head1", __slurm_dbd_name="head1",
-                   __slurm_short_share_cpus=8, inventory_dir=str(SAMPLE))
+                   __slurm_bf_window=policy["bf_window"], inventory_dir=str(SAMPLE))
     # Only Slurm's settings are checked here (others may call Ansible lookups).
     values = {k: _render(v, context) if k.startswith("slurm_") else v for k, v in values.items()}
+    values["slurm_partitions"] = policy["partitions"]
+    values["slurm_qos"] = policy["qos"]
     config = {k: v for k, v in {**values["slurm_config_defaults"], **values["slurm_config"]}.items()
               if v is not None}
     return {
@@ -109,6 +125,24 @@ def test_valid_extras_are_accepted(site):
                              "qos": ["normal"], "default_qos": "normal"})
     site["config"].update(SlurmctldParameters="enable_configless", waittime=0)
     del site["config"]["WaitTime"]
+    assert errors_of(site) == []
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("GraceTime", "00:02:00"),          # a time, as the sacctmgr module reads it
+    ("GraceTime", 120),                 # bare number: seconds
+    ("GrpJobs", "UNLIMITED"),           # clears, as in the module
+    ("GrpJobs", "7.0"),
+    ("UsageFactor", -1),                # clears (Slurm's default of 1)
+    ("MaxTRESPerUser", "cpu=4,mem=8G,gres/gpu=1"),
+    ("GrpTRES", "cpu=-1"),
+    ("PreemptMode", "gang,suspend"),
+    ("PreemptMode", "OFF"),
+    ("Flags", "-1"),
+    ("Flags", ["DenyOnLimit", "noreserve"]),
+])
+def test_values_the_module_accepts_pass(site, key, value):
+    _qos(site, "burst")[key] = value
     assert errors_of(site) == []
 
 
@@ -267,6 +301,45 @@ BAD = [
         _set(["qos", "=burst", "Priority"], "high"),
         ["slurm_qos[2] (burst): Priority must be a whole number (-1 clears it), not 'high'."],
         id="qos-priority-not-number"),
+    pytest.param(
+        _set(["qos", "=burst", "Flags"], "NoReserve,Relative"),
+        ["slurm_qos[2] (burst): unknown QOS flag 'Relative'; Flags takes a comma-separated list of "
+         "DenyOnLimit, EnforceUsageThreshold, NoDecay, NoReserve, OverPartQOS, PartitionMaxNodes, "
+         "PartitionMinNodes, PartitionTimeLimit, RequiresReservation, UsageFactorSafe."],
+        id="qos-flag-relative-is-not-in-slurm-22.05"),
+    pytest.param(
+        _set(["qos", "=burst", "Flags"], "+NoReserve"),
+        ["slurm_qos[2] (burst): unknown QOS flag '+NoReserve' (did you mean 'NoReserve'?); Flags "
+         "takes a comma-separated list of DenyOnLimit, EnforceUsageThreshold, NoDecay, NoReserve, "
+         "OverPartQOS, PartitionMaxNodes, PartitionMinNodes, PartitionTimeLimit, "
+         "RequiresReservation, UsageFactorSafe."],
+        id="qos-flag-relative-entry"),
+    pytest.param(
+        _set(["qos", "=burst", "MaxTRESPerUser"], "cpu=4,mem=lots"),
+        ["slurm_qos[2] (burst): MaxTRESPerUser 'cpu=4,mem=lots' is not a TRES list (mem=lots is "
+         "not a memory size); write name=count pairs such as 'cpu=4,mem=8G,gres/gpu=1'."],
+        id="qos-bad-tres-memory"),
+    pytest.param(
+        _set(["qos", "=burst", "GrpTRES"], "cpu:4"),
+        ["slurm_qos[2] (burst): GrpTRES 'cpu:4' is not a TRES list ('cpu:4' is not name=count); "
+         "write name=count pairs such as 'cpu=4,mem=8G,gres/gpu=1'."],
+        id="qos-bad-tres-pair"),
+    pytest.param(
+        _set(["qos", "=scavenger", "PreemptMode"], "kill"),
+        ["slurm_qos[3] (scavenger): PreemptMode 'kill' is not a preemption mode; expected one of "
+         "cluster, cancel, requeue, suspend, gang, within, off."],
+        id="qos-bad-preempt-mode"),
+    pytest.param(
+        _set(["qos", "=normal", "Preempt"], "+scavenger"),
+        ["slurm_qos[0] (normal): Preempt entry '+scavenger' adds or removes a QOS; give the "
+         "complete list of QOS names (e.g. Preempt: scavenger), which the role sets as it is."],
+        id="qos-preempt-relative"),
+    pytest.param(
+        _set(["qos", "=scavenger", "GraceTime"], "2m"),
+        ["slurm_qos[3] (scavenger): GraceTime '2m' is not a time Slurm accepts (it matches none of "
+         "the formats); use seconds, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED, e.g. "
+         "'2-00:00:00' for two days or '30:00' for 30 minutes."],
+        id="qos-bad-gracetime"),
     pytest.param(
         _set(["qos", 4, "name"], "burst"),
         ["slurm_qos[4] (burst): QOS 'burst' is defined twice (also slurm_qos[2]); QOS names must be "
@@ -489,10 +562,10 @@ def test_time_minutes(value, expected):
         ("1:75:00", "minutes must be 0-59"),
         ("10:61", "seconds must be 0-59"),
         ("1-24:00:00", "hours after the days must be 0-23"),
-        (-5, "a negative number of minutes is not a time"),
+        (-5, "a negative number is not a time"),
         (True, "a boolean is not a time"),
         (1.5, "a float is not a time"),
-        (None, "a NoneType is not a time"),
+        (None, "null is not a time"),
     ],
 )
 def test_time_minutes_rejects(value, reason):
@@ -504,20 +577,20 @@ def test_time_minutes_rejects(value, reason):
 
 
 def test_filters_are_registered():
-    filters = site_validation.FilterModule().filters()
+    filters = slurm_validation.FilterModule().filters()
     assert filters["slurm_site_errors"] is errors_of
     assert filters["slurm_time_minutes"] is minutes
 
 
 @pytest.mark.parametrize(
     ("keys", "vocabulary_size"),
-    [(site_validation.PARTITION_KEYS, 39), (site_validation.QOS_KEYS, 33)],
+    [(slurm_validation.PARTITION_KEYS, 39), (slurm_validation.QOS_KEYS, 33)],
 )
 def test_vocabularies_have_no_duplicates(keys, vocabulary_size):
     assert len(keys) == len({k.lower() for k in keys}) == vocabulary_size
 
 
 def test_slurm_conf_vocabulary_has_no_duplicates():
-    keys = site_validation.SLURM_CONF_KEYS
+    keys = slurm_validation.SLURM_CONF_KEYS
     assert len(keys) == len({k.lower() for k in keys})
-    assert not {k.lower() for k in keys} & {k.lower() for k in site_validation.SLURM_CONF_REJECTED}
+    assert not {k.lower() for k in keys} & {k.lower() for k in slurm_validation.SLURM_CONF_REJECTED}

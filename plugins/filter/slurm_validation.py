@@ -8,20 +8,27 @@ settings are usable.
 
 `slurm_time_minutes(value)` parses a Slurm time limit to minutes.
 
-Key lists are those of Slurm 22.05 (Debian 12): slurm.conf(5) and the
-PartitionName options of src/common/read_config.c, and the QOS options of
-sacctmgr(1) / src/sacctmgr/qos_functions.c. Slurm itself matches keys without
-regard to case, and so do these checks; two spellings of one key in the same
-dict are reported, since only one of them would take effect.
+Every key list and value format comes from module_utils/slurm_vocab.py, the
+bundle's one Slurm vocabulary, which the slurm_sacctmgr module reads too: a
+QOS value these checks accept is one the module accepts. Slurm itself matches
+keys without regard to case, and so do these checks; two spellings of one key
+in the same dict are reported, since only one of them would take effect.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    ATTRIBUTES, CLEAR_WORDS, FLAGS, FLOAT, INT, PARTITION_BOOLEAN_KEYS,
+    PARTITION_DEPRECATED, PARTITION_KEYS, PARTITION_RESERVED, PARTITION_STATES,
+    PREEMPT_MODE, QOS, QOS_FLAGS, QOS_REPLACED, SECONDS_TIME_FORMATS,
+    SLURM_CONF_KEYS, SLURM_CONF_REJECTED, TIME_FORMATS, TIME_KINDS, TRES,
+    WALL, SlurmValueError, allowed_attributes, closest_name, entity_aliases,
+    parse_count, parse_factor, parse_preempt_mode, parse_time, parse_tres,
+    qos_flag, split_names, time_minutes)
 
 try:
     import hostlist
@@ -29,191 +36,17 @@ except ImportError:  # pragma: no cover - reported when a check needs it
     hostlist = None
 
 
-# --- Slurm 22.05 vocabularies -------------------------------------------------
+# --- Vocabulary ------------------------------------------------------------------
 
-# PartitionName options of slurm.conf. `Nodes` and `PartitionName` are written
-# by the role from `nodes` and `name`; see PARTITION_RESERVED.
-PARTITION_KEYS = (
-    "AllocNodes", "AllowAccounts", "AllowGroups", "AllowQos", "Alternate",
-    "CpuBind", "Default", "DefaultTime", "DefCpuPerGPU", "DefMemPerCPU",
-    "DefMemPerGPU", "DefMemPerNode", "DenyAccounts", "DenyQos",
-    "DisableRootJobs", "ExclusiveUser", "GraceTime", "Hidden", "LLN",
-    "MaxCPUsPerNode", "MaxMemPerCPU", "MaxMemPerNode", "MaxNodes", "MaxTime",
-    "MinNodes", "OverSubscribe", "OverTimeLimit", "PreemptMode",
-    "PriorityJobFactor", "PriorityTier", "QOS", "ReqResv", "ResumeTimeout",
-    "RootOnly", "SelectTypeParameters", "State", "SuspendTime",
-    "SuspendTimeout", "TRESBillingWeights",
-)
-PARTITION_RESERVED = {
-    "Nodes": "write the node list as `nodes` (lowercase): inventory hosts of "
-             "group slurm_compute or hostlists such as 'node[001-004]'; "
-             "leave it out for every compute node",
-    "PartitionName": "the partition's name is the `name` key",
-}
-PARTITION_DEPRECATED = {
-    "Priority": "it is an old alias that sets both PriorityJobFactor and "
-                "PriorityTier; write PriorityTier (and PriorityJobFactor) instead",
-    "Shared": "it is the old name of OverSubscribe; write OverSubscribe instead",
-}
-PARTITION_BOOLEAN_KEYS = (
-    "Default", "DisableRootJobs", "ExclusiveUser", "Hidden", "LLN", "ReqResv",
-    "RootOnly",
-)
-PARTITION_STATES = ("UP", "DOWN", "DRAIN", "INACTIVE")
+# The QOS attributes are those the slurm_sacctmgr module manages: the rows of
+# slurm_vocab.ATTRIBUTES that a QOS takes.
+QOS_KEYS = tuple(allowed_attributes(QOS))
+# Other spellings of them, and attributes older Slurm releases had: the
+# inventory gives each attribute one spelling, so that the role's comparison
+# with the database stays simple.
+QOS_ALIASES = dict(entity_aliases(QOS), **QOS_REPLACED)
 
-# Options of slurm.conf (not the NodeName/PartitionName line options).
-SLURM_CONF_KEYS = (
-    "AccountingStorageBackupHost", "AccountingStorageEnforce",
-    "AccountingStorageExternalHost", "AccountingStorageHost",
-    "AccountingStorageLoc", "AccountingStorageParameters",
-    "AccountingStoragePass", "AccountingStoragePort", "AccountingStorageTRES",
-    "AccountingStorageType", "AccountingStorageUser", "AccountingStoreFlags",
-    "AcctGatherEnergyType", "AcctGatherFilesystemType",
-    "AcctGatherInterconnectType", "AcctGatherNodeFreq",
-    "AcctGatherProfileType", "AllowSpecResourcesUsage", "AuthAltParameters",
-    "AuthAltTypes", "AuthInfo", "AuthType", "BatchStartTimeout",
-    "BcastExclude", "BcastParameters", "BurstBufferType", "CliFilterPlugins",
-    "ClusterName", "CommunicationParameters", "CompleteWait", "CoreSpecPlugin",
-    "CpuFreqDef", "CpuFreqGovernors", "CredType", "DebugFlags", "DefCpuPerGPU",
-    "DefMemPerCPU", "DefMemPerGPU", "DefMemPerNode", "DependencyParameters",
-    "DisableRootJobs", "DownNodes", "EioTimeout", "EnforcePartLimits",
-    "Epilog", "EpilogMsgTime", "EpilogSlurmctld", "ExtSensorsFreq",
-    "ExtSensorsType", "FairShareDampeningFactor", "FederationParameters",
-    "FirstJobId", "FrontendName", "GetEnvTimeout", "GpuFreqDef", "GresTypes",
-    "GroupUpdateForce", "GroupUpdateTime", "HealthCheckInterval",
-    "HealthCheckNodeState", "HealthCheckProgram", "InactiveLimit",
-    "InteractiveStepOptions", "JobAcctGatherFrequency", "JobAcctGatherParams",
-    "JobAcctGatherType", "JobCompHost", "JobCompLoc", "JobCompParams",
-    "JobCompPass", "JobCompPort", "JobCompType", "JobCompUser",
-    "JobContainerType", "JobCredentialPrivateKey",
-    "JobCredentialPublicCertificate", "JobFileAppend", "JobRequeue",
-    "JobSubmitPlugins", "KillOnBadExit", "KillWait", "LaunchParameters",
-    "LaunchType", "Licenses", "LogTimeFormat", "MailDomain", "MailProg",
-    "MaxArraySize", "MaxDBDMsgs", "MaxJobCount", "MaxJobId", "MaxMemPerCPU",
-    "MaxMemPerNode", "MaxNodeCount", "MaxStepCount", "MaxTasksPerNode",
-    "MCSParameters", "MCSPlugin", "MessageTimeout", "MinJobAge", "MpiDefault",
-    "MpiParams", "NodeFeaturesPlugins", "NodeSet", "OverTimeLimit",
-    "PluginDir", "PlugStackConfig", "PowerParameters", "PowerPlugin",
-    "PreemptExemptTime", "PreemptMode", "PreemptType", "PrEpParameters",
-    "PrEpPlugins", "PriorityCalcPeriod", "PriorityDecayHalfLife",
-    "PriorityFavorSmall", "PriorityFlags", "PriorityMaxAge",
-    "PriorityParameters", "PrioritySiteFactorParameters",
-    "PrioritySiteFactorPlugin", "PriorityType", "PriorityUsageResetPeriod",
-    "PriorityWeightAge", "PriorityWeightAssoc", "PriorityWeightFairshare",
-    "PriorityWeightJobSize", "PriorityWeightPartition", "PriorityWeightQOS",
-    "PriorityWeightTRES", "PrivateData", "ProctrackType", "Prolog",
-    "PrologEpilogTimeout", "PrologFlags", "PrologSlurmctld",
-    "PropagatePrioProcess", "PropagateResourceLimits",
-    "PropagateResourceLimitsExcept", "RebootProgram", "ReconfigFlags",
-    "RequeueExit", "RequeueExitHold", "ResumeFailProgram", "ResumeProgram",
-    "ResumeRate", "ResumeTimeout", "ResvEpilog", "ResvOverRun", "ResvProlog",
-    "ReturnToService", "RoutePlugin", "SbcastParameters",
-    "SchedulerParameters", "SchedulerTimeSlice", "SchedulerType",
-    "ScronParameters", "SelectType", "SelectTypeParameters",
-    "SlurmctldAddr", "SlurmctldDebug", "SlurmctldHost", "SlurmctldLogFile",
-    "SlurmctldParameters", "SlurmctldPidFile", "SlurmctldPlugstack",
-    "SlurmctldPort", "SlurmctldPrimaryOffProg", "SlurmctldPrimaryOnProg",
-    "SlurmctldSyslogDebug", "SlurmctldTimeout", "SlurmdDebug",
-    "SlurmdLogFile", "SlurmdParameters", "SlurmdPidFile", "SlurmdPort",
-    "SlurmdSpoolDir", "SlurmdSyslogDebug", "SlurmdTimeout", "SlurmdUser",
-    "SlurmSchedLogFile", "SlurmSchedLogLevel", "SlurmUser", "SrunEpilog",
-    "SrunPortRange", "SrunProlog", "StateSaveLocation", "SuspendExcNodes",
-    "SuspendExcParts", "SuspendProgram", "SuspendRate", "SuspendTime",
-    "SuspendTimeout", "SwitchParameters", "SwitchType", "TaskEpilog",
-    "TaskPlugin", "TaskPluginParam", "TaskProlog", "TCPTimeout", "TmpFS",
-    "TopologyParam", "TopologyPlugin", "TrackWCKey", "TreeWidth",
-    "UnkillableStepProgram", "UnkillableStepTimeout", "UsePAM", "VSizeFactor",
-    "WaitTime", "X11Parameters",
-)
-# Keys Slurm 22.05 still parses but that are replaced, defunct, or written by
-# this role from other variables.
-SLURM_CONF_REJECTED = {
-    "NodeName": "node lines are written from the slurm_compute hosts; set "
-                "their keys in slurm_node_config (host_vars)",
-    "PartitionName": "partitions are written from slurm_partitions",
-    "ControlMachine": "it is replaced by SlurmctldHost, which the role writes "
-                      "from inventory group slurm_controller",
-    "ControlAddr": "it is replaced by SlurmctldHost, which the role writes "
-                   "from inventory group slurm_controller",
-    "BackupController": "it is replaced by SlurmctldHost; this role sets up "
-                        "one controller",
-    "BackupAddr": "it is replaced by SlurmctldHost; this role sets up one "
-                  "controller",
-    "CryptoType": "it is the old name of CredType",
-    "FastSchedule": "it is obsolete since Slurm 20.02 (see "
-                    "SlurmdParameters=config_overrides)",
-    "SallocDefaultCommand": "it is obsolete; use "
-                            "LaunchParameters=use_interactive_step and "
-                            "InteractiveStepOptions",
-    "SchedulerAuth": "it is defunct",
-    "KeepAliveTime": "it is deprecated; use "
-                     "CommunicationParameters=keepalivetime=<seconds>",
-    "AccountingStoreJobComment": "it is deprecated; use "
-                                 "AccountingStoreFlags=job_comment",
-    "AcctGatherInfinibandType": "it is the old name of "
-                                "AcctGatherInterconnectType",
-    "BurstBufferParameters": "burst buffer settings live in burst_buffer.conf",
-}
-
-# Attributes of `sacctmgr add/modify qos ... set`.
-QOS_KEYS = (
-    "Description", "Flags", "GraceTime", "GrpJobs", "GrpJobsAccrue",
-    "GrpSubmitJobs", "GrpTRES", "GrpTRESMins", "GrpTRESRunMins", "GrpWall",
-    "LimitFactor", "MaxJobsAccruePerAccount", "MaxJobsAccruePerUser",
-    "MaxJobsPerAccount", "MaxJobsPerUser", "MaxSubmitJobsPerAccount",
-    "MaxSubmitJobsPerUser", "MaxTRESMinsPerJob", "MaxTRESPerAccount",
-    "MaxTRESPerJob", "MaxTRESPerNode", "MaxTRESPerUser", "MaxTRESRunMinsPA",
-    "MaxTRESRunMinsPU", "MaxWall", "MinPrioThresh", "MinTRESPerJob",
-    "Preempt", "PreemptExemptTime", "PreemptMode", "Priority",
-    "UsageFactor", "UsageThreshold",
-)
-# Short or old spellings sacctmgr also takes: one spelling per attribute keeps
-# the role's comparison with the database simple.
-QOS_ALIASES = {
-    "MaxJobsAccruePA": "MaxJobsAccruePerAccount",
-    "MaxJobsAccruePU": "MaxJobsAccruePerUser",
-    "MaxJobsPA": "MaxJobsPerAccount",
-    "MaxJobsPU": "MaxJobsPerUser",
-    "MaxJobs": "MaxJobsPerUser",
-    "MaxSubmitJobsPA": "MaxSubmitJobsPerAccount",
-    "MaxSubmitJobsPU": "MaxSubmitJobsPerUser",
-    "MaxSubmitJobs": "MaxSubmitJobsPerUser",
-    "MaxTRES": "MaxTRESPerJob",
-    "MaxTRESPJ": "MaxTRESPerJob",
-    "MaxTRESMins": "MaxTRESMinsPerJob",
-    "MaxTRESPA": "MaxTRESPerAccount",
-    "MaxTRESPN": "MaxTRESPerNode",
-    "MaxTRESPU": "MaxTRESPerUser",
-    "MaxTRESRunMinsPerAccount": "MaxTRESRunMinsPA",
-    "MaxTRESRunMinsPerUser": "MaxTRESRunMinsPU",
-    "MaxWallDurationPerJob": "MaxWall",
-    "MinPrioThreshold": "MinPrioThresh",
-    "MinTRES": "MinTRESPerJob",
-    "GrpCPUs": "GrpTRES=cpu=<n>",
-    "GrpCPUMins": "GrpTRESMins=cpu=<n>",
-    "GrpCPURunMins": "GrpTRESRunMins=cpu=<n>",
-    "GrpMemory": "GrpTRES=mem=<n>",
-    "GrpNodes": "GrpTRES=node=<n>",
-    "MaxCPUsPerJob": "MaxTRESPerJob=cpu=<n>",
-    "MaxCPUMinsPerJob": "MaxTRESMinsPerJob=cpu=<n>",
-    "MaxCPUsPerUser": "MaxTRESPerUser=cpu=<n>",
-    "MaxNodesPerJob": "MaxTRESPerJob=node=<n>",
-    "MaxNodesPerUser": "MaxTRESPerUser=node=<n>",
-    "MinCPUsPerJob": "MinTRESPerJob=cpu=<n>",
-}
-QOS_FLAGS = (
-    "DenyOnLimit", "EnforceUsageThreshold", "NoDecay", "NoReserve",
-    "OverPartQOS", "PartitionMaxNodes", "PartitionMinNodes",
-    "PartitionTimeLimit", "RequiresReservation", "UsageFactorSafe",
-)
-QOS_INT_KEYS = (
-    "GraceTime", "GrpJobs", "GrpJobsAccrue", "GrpSubmitJobs",
-    "MaxJobsAccruePerAccount", "MaxJobsAccruePerUser", "MaxJobsPerAccount",
-    "MaxJobsPerUser", "MaxSubmitJobsPerAccount", "MaxSubmitJobsPerUser",
-    "MinPrioThresh", "Priority",
-)
-QOS_FLOAT_KEYS = ("LimitFactor", "UsageFactor", "UsageThreshold")
-
+# Keys of an item of slurm_accounts (the role's own keys, not sacctmgr's).
 ACCOUNT_KEYS = ("name", "users", "qos", "default_qos", "description",
                 "organization", "parent")
 
@@ -229,74 +62,20 @@ USER_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$")
 BF_WINDOW_DEFAULT = 1440
 BF_WINDOW_MAX = 43200
 
-TIME_FORMATS = ("minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or "
-                "UNLIMITED")
-
-# The accepted forms of a time limit and the fields they hold (D days,
-# H hours, M minutes, S seconds).
-_TIME_RES = (
-    (re.compile(r"^(\d+)$"), "M"),
-    (re.compile(r"^(\d+):(\d+)$"), "M:S"),
-    (re.compile(r"^(\d+):(\d+):(\d+)$"), "H:M:S"),
-    (re.compile(r"^(\d+)-(\d+)$"), "D-H"),
-    (re.compile(r"^(\d+)-(\d+):(\d+)$"), "D-H:M"),
-    (re.compile(r"^(\d+)-(\d+):(\d+):(\d+)$"), "D-H:M:S"),
-)
-
 
 # --- Time limits ----------------------------------------------------------------
-
-def _parse_time(value):
-    """Minutes of a Slurm time limit, None for no limit; ValueError if bad.
-
-    The formats are those of Slurm's time_str2mins(): minutes, MM:SS, HH:MM:SS,
-    D-HH, D-HH:MM, D-HH:MM:SS, and INFINITE, UNLIMITED or -1 for no limit.
-    Seconds round up to the next minute, as Slurm does. Unlike Slurm, fields
-    after the first must be in range (hours 0-23 after days, minutes and
-    seconds 0-59), so that "1:75:00" is reported rather than read as 2:15:00.
-    Integers are minutes.
-    """
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a time")
-    if isinstance(value, int):
-        if value == -1:
-            return None
-        if value < 0:
-            raise ValueError("a negative number of minutes is not a time")
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"a {type(value).__name__} is not a time")
-    text = value.strip()
-    if text.upper() in ("INFINITE", "UNLIMITED", "-1"):
-        return None
-    for regex, form in _TIME_RES:
-        match = regex.match(text)
-        if not match:
-            continue
-        numbers = [int(n) for n in match.groups()]
-        fields = dict(zip(form.replace("-", ":").split(":"), numbers))
-        if "D" in fields and fields["H"] > 23:
-            raise ValueError("hours after the days must be 0-23")
-        if form != "M:S" and fields.get("M", 0) > 59 and len(numbers) > 1:
-            raise ValueError("minutes must be 0-59")
-        if fields.get("S", 0) > 59:
-            raise ValueError("seconds must be 0-59")
-        seconds = (fields.get("D", 0) * 86400 + fields.get("H", 0) * 3600
-                   + fields.get("M", 0) * 60 + fields.get("S", 0))
-        return (seconds + 59) // 60
-    raise ValueError("it matches none of the formats")
-
 
 def slurm_time_minutes(value):
     """Minutes of a Slurm time limit (e.g. "2-00:00:00" -> 2880).
 
     Accepts minutes (an integer or "90"), MM:SS, HH:MM:SS, D-HH, D-HH:MM and
     D-HH:MM:SS. INFINITE, UNLIMITED and -1 (no limit) return None. Anything
-    else raises AnsibleFilterError naming the accepted formats.
+    else raises AnsibleFilterError naming the accepted formats. The parsing
+    is slurm_vocab.time_minutes, the one the sacctmgr module uses.
     """
     try:
-        return _parse_time(value)
-    except ValueError as err:
+        return time_minutes(value)
+    except SlurmValueError as err:
         raise AnsibleFilterError(
             f"slurm_time_minutes: {value!r} is not a Slurm time ({err}); "
             f"use {TIME_FORMATS}") from None
@@ -313,18 +92,6 @@ def _conf_str(value):
     if isinstance(value, (list, tuple)):
         return ",".join(_conf_str(v) for v in value)
     return str(value)
-
-
-def _names(value):
-    """Names in a comma-separated string or a list of names."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        out = []
-        for item in value:
-            out.extend(_names(item))
-        return out
-    return [n.strip() for n in str(value).split(",") if n.strip()]
 
 
 def _type_name(value):
@@ -351,13 +118,6 @@ def _show(names, limit=6):
     return shown
 
 
-def _suggest(key, candidates):
-    """The closest spelling of `key` among `candidates`, or None."""
-    by_lower = {c.lower(): c for c in candidates}
-    match = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.75)
-    return by_lower[match[0]] if match else None
-
-
 def _label(var, index, item):
     name = item.get("name") if isinstance(item, Mapping) else None
     if isinstance(name, str) and name.strip():
@@ -373,19 +133,6 @@ def _as_int(value):
         return value
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
-    return None
-
-
-def _as_float(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
     return None
 
 
@@ -558,7 +305,7 @@ class _Checker:
                 if bad.lower() == str(key).lower():
                     self.add(f"{label}: key '{key}' {verb}; {why}.")
                     return True
-        guess = _suggest(str(key), keys.vocabulary)
+        guess = closest_name(str(key), keys.vocabulary)
         hint = f"; did you mean '{guess}'?" if guess else "."
         self.add(f"{label}: unknown key '{key}'{hint} {spelled_as}")
         return True
@@ -580,13 +327,16 @@ class _Checker:
             return False
         return True
 
-    def _time(self, label, key, value):
+    def _time(self, label, key, value, bare_unit=60):
         """Minutes of a time setting (None = unlimited); False if bad."""
         try:
-            return _parse_time(value)
-        except ValueError as err:
+            if bare_unit != 60:
+                return parse_time(value, bare_unit)
+            return time_minutes(value)
+        except SlurmValueError as err:
+            formats = TIME_FORMATS if bare_unit == 60 else SECONDS_TIME_FORMATS
             self.add(f"{label}: {key} {value!r} is not a time Slurm accepts "
-                     f"({err}); use {TIME_FORMATS}, e.g. '2-00:00:00' for two "
+                     f"({err}); use {formats}, e.g. '2-00:00:00' for two "
                      f"days or '30:00' for 30 minutes.")
             return False
 
@@ -630,48 +380,71 @@ class _Checker:
                 if self._key_errors(label, key, _QOS, {}, {}, spelled):
                     continue
                 self._value_shape(label, key, value)
-            self._qos_values(label, name, _QOS.view(item))
+            view = _QOS.view(item)
+            self._qos_values(label, name, view)
+            self._qos_preempt(label, name, view)
 
     def _qos_values(self, label, name, view):
-        for key in ("MaxWall", "GrpWall"):
-            if view.get(key) is not None:
-                self._time(label, key, view[key])
-        if view.get("PreemptExemptTime") not in (None, ""):
-            self._time(label, "PreemptExemptTime", view["PreemptExemptTime"])
-        for key in QOS_INT_KEYS:
-            value = view.get(key)
-            if value is None or value == "":
+        """Checks each value as slurm_vocab reads it for its kind."""
+        for key, value in view.items():
+            kind = ATTRIBUTES[key].kind
+            if value is None or (value == "" and kind != WALL):
                 continue
-            number = _as_int(value)
-            if number is None or number < -1:
+            if kind in TIME_KINDS:
+                self._time(label, key, value, TIME_KINDS[kind])
+            elif str(value).strip().lower() in CLEAR_WORDS:
+                continue
+            elif kind in (INT, FLOAT):
+                self._qos_number(label, key, value, kind)
+            elif kind == TRES:
+                try:
+                    parse_tres(value)
+                except SlurmValueError as err:
+                    self.add(f"{label}: {key} {value!r} is not a TRES list "
+                             f"({err}); write name=count pairs such as "
+                             f"'cpu=4,mem=8G,gres/gpu=1'.")
+            elif kind == FLAGS:
+                self._qos_flags(label, value)
+            elif kind == PREEMPT_MODE:
+                try:
+                    parse_preempt_mode(value)
+                except SlurmValueError as err:
+                    self.add(f"{label}: PreemptMode {value!r} is not a "
+                             f"preemption mode; {err}.")
+
+    def _qos_number(self, label, key, value, kind):
+        try:
+            (parse_count if kind == INT else parse_factor)(value)
+        except SlurmValueError:
+            if kind == INT:
                 self.add(f"{label}: {key} must be a whole number (-1 clears "
                          f"it), not {value!r}.")
-        for key in QOS_FLOAT_KEYS:
-            value = view.get(key)
-            if value is None or value == "":
-                continue
-            number = _as_float(value)
-            if number is None or number < 0:
+            else:
                 self.add(f"{label}: {key} must be a number of 0 or more, not "
                          f"{value!r}.")
-        flags = view.get("Flags")
-        if flags not in (None, ""):
-            known = {f.lower(): f for f in QOS_FLAGS}
-            for flag in _names(flags):
-                bare = flag.lstrip("+-")
-                if bare.lower() not in known and bare.lower() != "-1":
-                    guess = _suggest(bare, QOS_FLAGS)
-                    hint = f" (did you mean '{guess}'?)" if guess else ""
-                    self.add(f"{label}: unknown QOS flag '{flag}'{hint}; "
-                             f"Flags takes a comma-separated list of "
-                             f"{', '.join(QOS_FLAGS)}.")
+
+    def _qos_flags(self, label, flags):
+        for flag in split_names(flags):
+            if qos_flag(flag) is None:
+                guess = closest_name(flag, QOS_FLAGS)
+                hint = f" (did you mean '{guess}'?)" if guess else ""
+                self.add(f"{label}: unknown QOS flag '{flag}'{hint}; "
+                         f"Flags takes a comma-separated list of "
+                         f"{', '.join(QOS_FLAGS)}.")
+
+    def _qos_preempt(self, label, name, view):
         preempt = view.get("Preempt")
         if preempt not in (None, ""):
-            for other in _names(preempt):
+            for other in split_names(preempt):
                 bare = other.lstrip("+-=")
                 if not bare:
                     continue
-                if bare.lower() == name.lower():
+                if bare != other:
+                    self.add(f"{label}: Preempt entry '{other}' adds or "
+                             f"removes a QOS; give the complete list of QOS "
+                             f"names (e.g. Preempt: {bare}), which the role "
+                             f"sets as it is.")
+                elif bare.lower() == name.lower():
                     self.add(f"{label}: Preempt names the QOS itself; a QOS "
                              f"cannot preempt its own jobs. Remove "
                              f"'{bare}' from Preempt.")
@@ -755,7 +528,7 @@ class _Checker:
                          f"65533, not {value!r}.")
         qos = view.get("QOS")
         if qos not in (None, ""):
-            names = _names(qos)
+            names = split_names(qos)
             if len(names) != 1:
                 self.add(f"{label}: QOS takes one QOS name (the partition "
                          f"QOS), not {qos!r}.")
@@ -763,7 +536,7 @@ class _Checker:
                 self._qos_ref(label, "QOS", name)
         for key in ("AllowQos", "DenyQos"):
             if view.get(key) not in (None, ""):
-                for name in _names(view[key]):
+                for name in split_names(view[key]):
                     self._qos_ref(label, key, name, allow_all=key == "AllowQos")
         for allow, deny in (("AllowQos", "DenyQos"),
                             ("AllowAccounts", "DenyAccounts")):
@@ -831,7 +604,7 @@ class _Checker:
             for key in item:
                 if key in ACCOUNT_KEYS:
                     continue
-                guess = _suggest(str(key), ACCOUNT_KEYS)
+                guess = closest_name(str(key), ACCOUNT_KEYS)
                 hint = f"; did you mean '{guess}'?" if guess else "."
                 self.add(f"{label}: unknown key '{key}'{hint} Account keys "
                          f"are {', '.join(ACCOUNT_KEYS)}.")
@@ -928,7 +701,7 @@ class _Checker:
             return
         params = view.get("SchedulerParameters")
         window = None
-        for option in _names(params):
+        for option in split_names(params):
             key, _sep, value = option.partition("=")
             if key.strip().lower() != "bf_window":
                 continue
