@@ -22,13 +22,40 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
-    ATTRIBUTES, CLEAR_WORDS, FLAGS, FLOAT, INT, PARTITION_BOOLEAN_KEYS,
-    PARTITION_DEPRECATED, PARTITION_KEYS, PARTITION_RESERVED, PARTITION_STATES,
-    PREEMPT_MODE, QOS, QOS_FLAGS, QOS_REPLACED, SECONDS_TIME_FORMATS,
-    SLURM_CONF_KEYS, SLURM_CONF_REJECTED, TIME_FORMATS, TIME_KINDS, TRES,
-    WALL, SlurmValueError, allowed_attributes, closest_name, entity_aliases,
-    parse_count, parse_factor, parse_preempt_mode, parse_time, parse_tres,
-    qos_flag, split_names, time_minutes)
+    ATTRIBUTES,
+    CLEAR_WORDS,
+    FLAGS,
+    FLOAT,
+    INT,
+    PARTITION_BOOLEAN_KEYS,
+    PARTITION_DEPRECATED,
+    PARTITION_KEYS,
+    PARTITION_RESERVED,
+    PARTITION_STATES,
+    PREEMPT_MODE,
+    QOS,
+    QOS_FLAGS,
+    QOS_REPLACED,
+    SECONDS_TIME_FORMATS,
+    SLURM_CONF_KEYS,
+    SLURM_CONF_REJECTED,
+    TIME_FORMATS,
+    TIME_KINDS,
+    TRES,
+    WALL,
+    SlurmValueError,
+    allowed_attributes,
+    closest_name,
+    entity_aliases,
+    parse_count,
+    parse_factor,
+    parse_preempt_mode,
+    parse_time,
+    parse_tres,
+    qos_flag,
+    split_names,
+    time_minutes,
+)
 
 try:
     import hostlist

@@ -124,7 +124,7 @@ def _read(parser, value, attr_name, *args):
     try:
         return parser(*args)
     except SlurmValueError as err:
-        raise NormalizeError("Invalid value for %s: %r (%s)" % (attr_name, value, err))
+        raise NormalizeError("Invalid value for %s: %r (%s)" % (attr_name, value, err)) from None
 
 
 def _read_time(kind, value, attr_name):
@@ -138,7 +138,7 @@ def _read_time(kind, value, attr_name):
     except SlurmValueError as err:
         formats = SECONDS_TIME_FORMATS if bare_unit == 1 else TIME_FORMATS
         raise NormalizeError(
-            "Invalid value for %s: %r (%s; use %s)" % (attr_name, value, err, formats))
+            "Invalid value for %s: %r (%s; use %s)" % (attr_name, value, err, formats)) from None
 
 
 def _parse_tres_value(value, attr_name):
@@ -185,7 +185,7 @@ def _parse_flags(value, attr_name, output):
             flags = set(f.lower() for f in parse_qos_flags(items))
         except SlurmValueError as err:
             raise NormalizeError("Invalid value for %s: %r (%s; known flags: %s)" % (
-                attr_name, value, err, ', '.join(QOS_FLAGS)))
+                attr_name, value, err, ', '.join(QOS_FLAGS))) from None
     return frozenset(flags) or None
 
 

@@ -179,7 +179,7 @@ def parse_factor(value):
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise SlurmValueError('expected a number')
+        raise SlurmValueError('expected a number') from None
     if number < 0:
         raise SlurmValueError('negative; use -1, null or "" to clear')
     return round(number, 6)
@@ -212,7 +212,7 @@ def parse_tres_count(name, raw):
         try:
             return parse_memory_mb(text)
         except SlurmValueError:
-            raise SlurmValueError('%s=%s is not a memory size' % (name, raw))
+            raise SlurmValueError('%s=%s is not a memory size' % (name, raw)) from None
     match = _TRES_COUNT_RE.match(text)
     if not match:
         raise SlurmValueError('%s=%s is not a whole count' % (name, raw))

@@ -11,10 +11,8 @@ import re
 
 import pytest
 import yaml
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.hpc.datasci.plugins.module_utils import sacctmgr as sm
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'sacctmgr')
@@ -883,7 +881,8 @@ def test_sacctmgr_read_failure():
     fake = FakeSacctmgr(failures=[(lambda a: 'show' in a, (1, '', err_text))])
     with pytest.raises(sm.SacctmgrError) as err:
         run(dict(entity='qos', name='gpu', attributes={'MaxWall': 60}), fake)
-    assert err.value.msg == 'sacctmgr failed (rc=1): sacctmgr: error: Problem talking to the database: Connection refused'
+    assert err.value.msg == (
+        'sacctmgr failed (rc=1): sacctmgr: error: Problem talking to the database: Connection refused')
     assert err.value.details['cmd'][:5] == ['sacctmgr', '--noheader', '--parsable2', 'show', 'qos']
     assert len(fake.calls) == 1
 
@@ -1012,10 +1011,10 @@ def test_user_modify_splits_user_and_association_changes():
          'set', 'MaxJobs=20'],
     ]
     assert result['diff'] == {
-        'before': {'state': 'present', 'AdminLevel': 'None', 'QOS': 'interactive,normal', 'DefaultQOS': 'normal', 'MaxJobs': '10',
-                   'MaxTRESPerJob': 'cpu=16,mem=64G', 'MaxWall': '1-00:00:00'},
-        'after': {'state': 'present', 'AdminLevel': 'Operator', 'QOS': 'interactive,normal', 'DefaultQOS': 'normal', 'MaxJobs': '20',
-                  'MaxTRESPerJob': 'cpu=16,mem=64G', 'MaxWall': '1-00:00:00'},
+        'before': {'state': 'present', 'AdminLevel': 'None', 'QOS': 'interactive,normal',
+                   'DefaultQOS': 'normal', 'MaxJobs': '10', 'MaxTRESPerJob': 'cpu=16,mem=64G', 'MaxWall': '1-00:00:00'},
+        'after': {'state': 'present', 'AdminLevel': 'Operator', 'QOS': 'interactive,normal',
+                  'DefaultQOS': 'normal', 'MaxJobs': '20', 'MaxTRESPerJob': 'cpu=16,mem=64G', 'MaxWall': '1-00:00:00'},
     }
 
 
@@ -1102,7 +1101,7 @@ def test_info_user_records_filtered_by_cluster():
 
 def _real_headers():
     with open(os.path.join(REAL, 'headers.txt')) as handle:
-        lines = [l for l in handle.read().splitlines() if l and not l.startswith('#')]
+        lines = [line for line in handle.read().splitlines() if line and not line.startswith('#')]
     pairs = []
     for request, titles in zip(lines[0::2], lines[1::2]):
         tokens = request.rsplit('format=', 1)[1].split(',')

@@ -12,7 +12,6 @@ import jinja2
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
-
 from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import slurm_policy
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

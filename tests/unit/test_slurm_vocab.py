@@ -13,7 +13,6 @@ refuses) and the filter did not, and the filter refused a GraceTime of
 
 import pytest
 from ansible.errors import AnsibleFilterError
-
 from ansible_collections.hpc.datasci.plugins.filter import slurm_validation
 from ansible_collections.hpc.datasci.plugins.module_utils import sacctmgr as sm
 from ansible_collections.hpc.datasci.plugins.module_utils import slurm_vocab as vocab
