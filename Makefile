@@ -56,6 +56,7 @@ unit: venv
 
 lint: venv
 	yamllint --strict .
+	ruff check .
 	ansible-playbook --syntax-check site.yml playbooks/*.yml tests/scaffolding/*.yml tests/integration/*.yml
 	ansible-lint
 	python docs/gen_role_readme.py --check

@@ -20,9 +20,7 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
-    TIME_FORMATS, SlurmValueError, time_minutes)
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import TIME_FORMATS, SlurmValueError, time_minutes
 
 # Shortest token a site may give (generated ones have 64 characters).
 MIN_TOKEN_LENGTH = 32

@@ -23,8 +23,7 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
-    SlurmValueError, parse_memory_mb, time_minutes)
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import SlurmValueError, parse_memory_mb, time_minutes
 
 AUTHENTICATORS = ("pam", "ldap", "oauth")
 PROFILE_KEYS = ("name", "display_name", "partition", "qos", "cpus", "memory", "runtime")

@@ -27,9 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
-    SlurmValueError, time_minutes)
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import SlurmValueError, time_minutes
 
 # bf_window bounds (minutes): the preset's two days, and Slurm's maximum.
 BF_WINDOW_MIN = 2880

@@ -251,7 +251,7 @@ def _lookup_id(value, database, what):
     try:
         entry = database(value)
     except KeyError:
-        raise AtomicSymlinkError('Unknown %s: %s' % (what, value))
+        raise AtomicSymlinkError('Unknown %s: %s' % (what, value)) from None
     return entry[2]
 
 
@@ -285,7 +285,7 @@ def replace_symlink(target, path, uid=-1, gid=-1):
     any step fails.
     """
     directory, name = os.path.split(path)
-    for dummy in range(100):
+    for _attempt in range(100):
         tmp = os.path.join(directory, '.%s.tmp-%d-%s' % (
             name[:_TMP_NAME_MAX], os.getpid(), os.urandom(6).hex()))
         try:
@@ -380,7 +380,7 @@ def ensure_symlink(params, check_mode=False, diff=False, warn=None):
                 os.lchown(path, uid, gid)
         except OSError as exc:
             raise AtomicSymlinkError('Could not update the symlink %s: %s' % (path, exc),
-                                     path=path, target=target, old_target=old_target)
+                                     path=path, target=target, old_target=old_target) from exc
 
     result = dict(changed=relink or fix_ownership or write_previous, path=path, target=target,
                   old_target=old_target)

@@ -9,7 +9,6 @@ import time
 
 import pytest
 import requests
-
 from hub import BASE, LOGIN, PORT, _login, _server, _session, _spawn, _stop
 
 

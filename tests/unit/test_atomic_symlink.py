@@ -10,12 +10,10 @@ import json
 import os
 import threading
 
+import atomic_symlink
 import pytest
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
-
-import atomic_symlink
 
 OLD = 'default-1d2e3f4a5b6c'
 NEW = 'default-3f9a1c2b7e01'

@@ -1,7 +1,6 @@
 """Exact messages of plugins/filter/curated_envs_validation.py."""
 
 import pytest
-
 from _filters import load_filter
 
 envs = load_filter("curated_envs_validation")

@@ -6,11 +6,8 @@ import copy
 
 import pytest
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import (
-    FilterModule, dask_gateway_errors)
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
-    TIME_FORMATS, SlurmValueError, parse_time)
+from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import FilterModule, dask_gateway_errors
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import TIME_FORMATS, SlurmValueError, parse_time
 
 # The sample's Slurm policy, as the slurm role's __slurm_policy gives it.
 POLICY = {

@@ -4,7 +4,6 @@ each bad setting gives exactly the expected messages."""
 import copy
 
 import pytest
-
 from ansible_collections.hpc.datasci.plugins.filter.jupyterhub_validation import jupyterhub_errors
 
 POLICY = {

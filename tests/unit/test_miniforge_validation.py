@@ -2,7 +2,6 @@
 play (no architecture) and on a host (its architecture)."""
 
 import pytest
-
 from _filters import load_filter
 
 mf = load_filter("miniforge_validation")

@@ -1,7 +1,6 @@
 """Exact messages of plugins/filter/munge_validation.py."""
 
 import pytest
-
 from _filters import load_filter
 
 munge = load_filter("munge_validation")

@@ -8,9 +8,7 @@ import pathlib
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import (
-    FilterModule, slurm_policy, slurm_short_share_cpus)
+from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import FilterModule, slurm_policy, slurm_short_share_cpus
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULTS = yaml.safe_load((ROOT / "roles" / "slurm" / "defaults" / "main.yml").read_text())
