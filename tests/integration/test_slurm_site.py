@@ -62,6 +62,27 @@ def test_sinfo_shows_both_partitions_on_both_nodes(node):
     assert rows == {"batch*": "c[1-2]|up", "short": "c[1-2]|up"}
 
 
+def test_partitions_and_backfill_window_follow_the_effective_policy(node, effective):
+    """The demo lengthens batch to 7 days with one key; slurmctld runs the
+    merged partitions and a backfill window derived from the longest MaxTime."""
+    login = node(LOGIN)
+    for partition in effective["partitions"]:
+        shown = login.check_output(f"scontrol show partition {partition['name']} --oneliner")
+        for key in ("MaxTime", "DefaultTime", "PriorityTier", "QOS"):
+            if key in partition:
+                want = partition[key]
+                if key.endswith("Time"):
+                    assert _seconds(re.search(rf"\b{key}=(\S+)", shown).group(1)) == _seconds(want), (key, shown)
+                else:
+                    # scontrol spells the partition QOS "QoS".
+                    assert re.search(rf"\b{key}={want}\b", shown, re.IGNORECASE), (key, want, shown)
+    longest = max(_seconds(p["MaxTime"]) for p in effective["partitions"] if "MaxTime" in p) // 60
+    assert effective["bf_window"] == max(2880, longest)
+    params = login.check_output("scontrol show config | grep ^SchedulerParameters")
+    print(f"\nlongest MaxTime {longest} min; live {params.split('=', 1)[1].strip()}")
+    assert f"bf_window={effective['bf_window']}" in params
+
+
 def test_user_runs_a_job_across_both_compute_nodes(node):
     out = node(LOGIN).check_output("runuser -l alice -c 'srun --nodes=2 --time=1 hostname'")
     assert sorted(out.split()) == COMPUTE
