@@ -27,7 +27,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import SlurmValueError, time_minutes
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    PARTITION_KEYS,
+    QOS,
+    SlurmValueError,
+    allowed_attributes,
+    time_minutes,
+)
 
 # bf_window bounds (minutes): the preset's two days, and Slurm's maximum.
 BF_WINDOW_MIN = 2880
@@ -36,6 +42,15 @@ BF_WINDOW_MAX = 43200
 # The preset's names that derived values attach to.
 SHORT_PARTITION = "short"
 SCAVENGER_QOS = "scavenger"
+
+# The spelling of every known key, by its lowercase form: the merge spells a
+# key as Slurm's vocabulary does, so that `maxwall` in the inventory replaces
+# the preset's `MaxWall` instead of standing beside it. Unknown keys keep their
+# spelling, for validation to report.
+_SPELLING = {
+    "slurm_partitions": {key.lower(): key for key in PARTITION_KEYS},
+    "slurm_qos": {key.lower(): key for key in allowed_attributes(QOS)},
+}
 
 # How each variable names its entries in messages.
 _WHAT = {"slurm_partitions": ("partition", "partitions", "slurm.conf partition keys"),
@@ -135,7 +150,7 @@ class _Merger:
                     f"the preset's, one key at a time), or null to remove "
                     f"the {self.what}; it is {_type_name(attrs)} ({attrs!r}).")
                 continue
-            attrs = dict(attrs)
+            attrs = self._spelled(attrs)
             if "name" in attrs:
                 given = attrs.pop("name")
                 if str(given) != name:
@@ -164,8 +179,13 @@ class _Merger:
                     f"{self.var}[{index}]: `name` is missing or empty; give "
                     f"every {self.what} a name.")
                 continue
-            out.append((name, {k: v for k, v in item.items() if k != "name"}))
+            out.append((name, {k: v for k, v in self._spelled(item).items() if k != "name"}))
         return out
+
+    def _spelled(self, attrs):
+        """`attrs` with every known key spelled as Slurm's vocabulary spells it."""
+        spelling = _SPELLING[self.var]
+        return {spelling.get(str(key).lower(), key): value for key, value in attrs.items()}
 
 
 def _first(entries, name):

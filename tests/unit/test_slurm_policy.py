@@ -322,3 +322,17 @@ def test_null_site_values_mean_the_preset():
 
 def test_the_filters_are_registered():
     assert set(FilterModule().filters()) == {"slurm_policy", "slurm_short_share_cpus"}
+
+
+def test_a_key_in_another_case_replaces_the_preset_key():
+    """slurm.conf and sacctmgr read keys in any case: the merge must not keep
+    both spellings (two MaxWall values, or a Preempt the role's two-pass
+    apply would miss)."""
+    result = slurm_policy(policy(qos={"burst": {"maxwall": "2:00:00", "preempt": ""}},
+                                 partitions={"batch": {"maxtime": "7-00:00:00"}}))
+    burst = qos_of(result, "burst")
+    assert burst["MaxWall"] == "2:00:00" and "maxwall" not in burst
+    assert burst["Preempt"] == "" and "preempt" not in burst
+    batch = next(p for p in result["partitions"] if p["name"] == "batch")
+    assert batch["MaxTime"] == "7-00:00:00" and "maxtime" not in batch
+    assert result["bf_window"] == 10080
