@@ -742,20 +742,23 @@ class _Checker:
         if not self.max_times:
             return
         longest, label, text = max(self.max_times, key=lambda t: t[0])
+        # Slurm plans at most BF_WINDOW_MAX minutes ahead: partitions longer
+        # than that are planned as far as Slurm allows.
+        needed = min(longest, BF_WINDOW_MAX)
         if window is None:
             if longest > BF_WINDOW_DEFAULT:
                 self.add(f"slurm_config: SchedulerParameters has no "
                          f"bf_window, so backfill plans {BF_WINDOW_DEFAULT} "
                          f"minutes ahead, less than the longest partition "
                          f"MaxTime ('{text}' = {longest} min, {label}); add "
-                         f"bf_window={longest} (or more) to "
+                         f"bf_window={needed} (or more) to "
                          f"SchedulerParameters.")
-        elif window < longest:
+        elif window < needed:
             self.add(f"slurm_config: SchedulerParameters bf_window={window} "
                      f"(minutes) is shorter than the longest partition MaxTime "
                      f"('{text}' = {longest} min, {label}), so backfill cannot "
                      f"plan around long jobs; raise bf_window to at least "
-                     f"{longest}.")
+                     f"{needed}.")
 
 
 def slurm_site_errors(site):

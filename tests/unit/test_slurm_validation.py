@@ -115,6 +115,19 @@ def test_defer_in_scheduler_parameters_is_fine(site):
     assert errors_of(site) == []
 
 
+def test_partitions_longer_than_slurms_window_need_only_its_maximum(site):
+    """Slurm plans at most 43200 minutes (30 days) ahead: a 60-day partition
+    with bf_window=43200, as the role derives it, is accepted."""
+    site["partitions"][0]["MaxTime"] = "60-00:00:00"
+    site["config"]["SchedulerParameters"] = "bf_continue,bf_window=43200"
+    assert errors_of(site) == []
+    site["config"]["SchedulerParameters"] = "bf_continue,bf_window=20000"
+    assert errors_of(site) == [
+        "slurm_config: SchedulerParameters bf_window=20000 (minutes) is shorter than the longest "
+        "partition MaxTime ('60-00:00:00' = 86400 min, slurm_partitions[0] (batch)), so backfill "
+        "cannot plan around long jobs; raise bf_window to at least 43200."]
+
+
 def test_valid_extras_are_accepted(site):
     site["partitions"].append({
         "name": "gpu", "nodes": ["node[003-004]"], "MaxTime": 60, "DefaultTime": "0:30",
