@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.filter.slurm_validation import type_name
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     PARTITION_KEYS,
     QOS,
@@ -55,22 +56,6 @@ _SPELLING = {
 # How each variable names its entries in messages.
 _WHAT = {"slurm_partitions": ("partition", "partitions", "slurm.conf partition keys"),
          "slurm_qos": ("QOS", "QOS", "QOS attributes")}
-
-
-def _type_name(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a dict"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return f"a {type(value).__name__}"
 
 
 def _key(entry, wanted):
@@ -107,7 +92,7 @@ class _Merger:
         if not isinstance(preset, Mapping):
             self.errors.append(
                 f"{var} must be a dict of {self.plural} by name, each a dict of "
-                f"{self.attributes}, not {_type_name(preset)}; change single "
+                f"{self.attributes}, not {type_name(preset)}; change single "
                 f"entries through {self.var} instead.")
             return {}
         return self._entries(var, preset, {})
@@ -125,7 +110,7 @@ class _Merger:
             f"{self.var} must be a dict of {self.plural} by name (merged over "
             f"{self.var}_preset one key at a time) or a list of {self.plural} "
             f"(dicts with a `name`, replacing the preset), not "
-            f"{_type_name(site)}; the preset is used.")
+            f"{type_name(site)}; the preset is used.")
         return list(preset.items())
 
     def _entries(self, var, entries, preset):
@@ -148,7 +133,7 @@ class _Merger:
                 self.errors.append(
                     f"{label} must be a dict of {self.attributes} (merged over "
                     f"the preset's, one key at a time), or null to remove "
-                    f"the {self.what}; it is {_type_name(attrs)} ({attrs!r}).")
+                    f"the {self.what}; it is {type_name(attrs)} ({attrs!r}).")
                 continue
             attrs = self._spelled(attrs)
             if "name" in attrs:
@@ -170,7 +155,7 @@ class _Merger:
             if not isinstance(item, Mapping):
                 self.errors.append(
                     f"{self.var}[{index}] must be a dict with at least `name`, "
-                    f"not {_type_name(item)} ({item!r}).")
+                    f"not {type_name(item)} ({item!r}).")
                 continue
             name = item.get("name")
             if not isinstance(name, (str, int)) or isinstance(name, bool) \
@@ -269,7 +254,7 @@ def slurm_policy(policy):
     if not isinstance(policy, Mapping):
         raise AnsibleFilterError(
             f"slurm_policy expects a dict of the slurm role's inputs, not "
-            f"{_type_name(policy)}")
+            f"{type_name(policy)}")
     errors = []
     effective = {}
     for var, field in (("slurm_partitions", "partitions"), ("slurm_qos", "qos")):

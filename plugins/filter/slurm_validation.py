@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import slurm_conf_value as _conf_str
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     ATTRIBUTES,
     CLEAR_WORDS,
@@ -110,18 +111,8 @@ def slurm_time_minutes(value):
 
 # --- Helpers ---------------------------------------------------------------------
 
-def _conf_str(value):
-    """A value as slurm.conf gets it (the same rules as slurm_conf_value)."""
-    if value is True:
-        return "YES"
-    if value is False:
-        return "NO"
-    if isinstance(value, (list, tuple)):
-        return ",".join(_conf_str(v) for v in value)
-    return str(value)
-
-
-def _type_name(value):
+def type_name(value):
+    """How a message names the YAML type of `value` ("a string", "null")."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -268,7 +259,7 @@ class _Checker:
                          f"line: -e '{{\"{var}\": {hint}}}').")
             else:
                 self.add(f"{var} must be true or false, not "
-                         f"{_type_name(value)} ({value!r}).")
+                         f"{type_name(value)} ({value!r}).")
 
     def short_share(self):
         value = self.site.get("short_share_percent")
@@ -285,13 +276,13 @@ class _Checker:
             items = []
         if not isinstance(items, (list, tuple)):
             self.add(f"{var} must be a list of {what} (dicts with a `name`), "
-                     f"not {_type_name(items)}.")
+                     f"not {type_name(items)}.")
             return []
         good = []
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
                 self.add(f"{var}[{index}] must be a dict with at least "
-                         f"`name`, not {_type_name(item)} ({item!r}).")
+                         f"`name`, not {type_name(item)} ({item!r}).")
                 continue
             good.append((index, item))
         return good
@@ -345,7 +336,7 @@ class _Checker:
             return False
         if isinstance(value, Mapping):
             self.add(f"{label}: {key} must be a single value (a string or "
-                     f"number), not {_type_name(value)}.")
+                     f"number), not {type_name(value)}.")
             return False
         if isinstance(value, (list, tuple)) and any(
                 isinstance(v, (Mapping, list, tuple)) or v is None for v in value):
@@ -588,7 +579,7 @@ class _Checker:
         else:
             self.add(f"{label}: `nodes` must be a hostlist string such as "
                      f"'node[001-004]' or a list of host names, not "
-                     f"{_type_name(nodes)}.")
+                     f"{type_name(nodes)}.")
             return
         if not entries:
             self.add(f"{label}: `nodes` is empty; {fix}.")
@@ -643,7 +634,7 @@ class _Checker:
         if users is not None:
             if not isinstance(users, (list, tuple)):
                 self.add(f"{label}: users must be a list of Unix user names, "
-                         f"e.g. users: [alice, bob], not {_type_name(users)}.")
+                         f"e.g. users: [alice, bob], not {type_name(users)}.")
             else:
                 for user in users:
                     if not isinstance(user, str) or not USER_NAME_RE.match(user):
@@ -655,7 +646,7 @@ class _Checker:
             if not isinstance(qos, (list, tuple)) or not all(
                     isinstance(q, str) for q in qos):
                 self.add(f"{label}: qos must be a list of QOS names, e.g. "
-                         f"qos: [normal, burst], not {_type_name(qos)}.")
+                         f"qos: [normal, burst], not {type_name(qos)}.")
             else:
                 qos_list = list(qos)
                 for other in qos_list:
@@ -673,7 +664,7 @@ class _Checker:
             value = item.get(key)
             if value is not None and not isinstance(value, str):
                 self.add(f"{label}: {key} must be a string, not "
-                         f"{_type_name(value)}.")
+                         f"{type_name(value)}.")
         parent = item.get("parent")
         if parent is not None:
             if not isinstance(parent, str) or not parent.strip():
@@ -695,7 +686,7 @@ class _Checker:
             config = {}
         if not isinstance(config, Mapping):
             self.add(f"slurm_config must be a dict of slurm.conf keys, not "
-                     f"{_type_name(config)}.")
+                     f"{type_name(config)}.")
             return
         label = "slurm_config"
         spelled = ("Keys are spelled as slurm.conf spells them (see 'man "
@@ -772,7 +763,7 @@ def slurm_site_errors(site):
     if not isinstance(site, Mapping):
         raise AnsibleFilterError(
             f"slurm_site_errors expects a dict of the site's settings, not "
-            f"{_type_name(site)}")
+            f"{type_name(site)}")
     checker = _Checker(site)
     checker.groups()
     checker.cluster_name()
