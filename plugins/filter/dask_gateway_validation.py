@@ -20,7 +20,12 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import TIME_FORMATS, SlurmValueError, time_minutes
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    TIME_FORMATS,
+    SlurmValueError,
+    over_time_limit,
+    time_minutes,
+)
 
 # Shortest token a site may give (generated ones have 64 characters).
 MIN_TOKEN_LENGTH = 32
@@ -147,11 +152,7 @@ def _limit_errors(job_time, job_minutes, name, entry, limit):
     if job_minutes is False:
         return []
     value = _attribute(entry, limit)
-    try:
-        limit_minutes = time_minutes(value) if value is not None else None
-    except SlurmValueError:
-        return []  # reported by the Slurm checks
-    if limit_minutes is not None and (job_minutes is None or job_minutes > limit_minutes):
+    if over_time_limit(job_minutes, value):
         return ["dask_gateway_job_time %s is above the %s of %s (%s): jobs would be refused"
                 % (job_time, limit, name, value)]
     return []

@@ -23,7 +23,12 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import SlurmValueError, parse_memory_mb, time_minutes
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    SlurmValueError,
+    over_time_limit,
+    parse_memory_mb,
+    time_minutes,
+)
 
 AUTHENTICATORS = ("pam", "ldap", "oauth")
 PROFILE_KEYS = ("name", "display_name", "partition", "qos", "cpus", "memory", "runtime")
@@ -51,28 +56,12 @@ def _minutes(value):
     return time_minutes(value if isinstance(value, (int, float)) else str(value))
 
 
-def _limit_minutes(value):
-    """Minutes of a policy's time limit; None for no limit or an unreadable
-    one (the Slurm checks report those)."""
-    try:
-        return _minutes(value)
-    except SlurmValueError:
-        return None
-
-
 def _is_positive_int(value):
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return value > 0
     return isinstance(value, str) and value.isdigit() and int(value) > 0
-
-
-def _above(minutes, limit):
-    """Whether a runtime (None: unlimited) is above a limit (None: none)."""
-    if limit is None:
-        return False
-    return minutes is None or minutes > limit
 
 
 def authenticator_errors(authenticator):
@@ -108,7 +97,7 @@ def profile_policy_errors(where, profile, policy, account):
             for kind, entries, key, limit_key in (("QOS", qos, "qos", "MaxWall"),
                                                   ("partition", partitions, "partition", "MaxTime")):
                 entry = entries.get(profile.get(key), {})
-                if limit_key in entry and _above(minutes, _limit_minutes(entry[limit_key])):
+                if over_time_limit(minutes, entry.get(limit_key)):
                     errors.append(f"{where}: runtime {profile['runtime']} is above the {limit_key} of {kind}"
                                   f" {profile[key]} ({entry[limit_key]}): the job would be refused")
     if account is not None and profile.get("qos") in qos:

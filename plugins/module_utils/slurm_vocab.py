@@ -100,6 +100,20 @@ def time_minutes(value):
     return (seconds + 59) // 60
 
 
+def over_time_limit(minutes, limit):
+    """Whether a job's time of ``minutes`` (None: unlimited) is above the
+    time limit ``limit`` (a Slurm time such as a QOS MaxWall or a partition
+    MaxTime). No limit, an absent one (None) or one that is not a time
+    (reported by the Slurm checks) is never exceeded."""
+    if limit is None:
+        return False
+    try:
+        limit_minutes = time_minutes(limit)
+    except SlurmValueError:
+        return False
+    return limit_minutes is not None and (minutes is None or minutes > limit_minutes)
+
+
 def format_time(seconds):
     """Seconds as Slurm prints a time: [D-]HH:MM:SS; None as UNLIMITED."""
     if seconds is None:

@@ -369,3 +369,18 @@ def test_qos_keys_everywhere(key, target):
 def test_the_validated_qos_keys_are_the_module_table():
     assert slurm_validation.QOS_KEYS == tuple(vocab.allowed_attributes('qos'))
     assert set(slurm_validation.QOS_KEYS) == set(sm.allowed_attributes('qos'))
+
+
+@pytest.mark.parametrize(("minutes", "limit", "over"), [
+    (55, "1:00:00", False),
+    (60, "1:00:00", False),
+    (61, "1:00:00", True),
+    (None, "1:00:00", True),          # an unlimited job is above any limit
+    (90, "UNLIMITED", False),
+    (90, None, False),                # no limit set
+    (90, "1:75:00", False),           # not a time: the Slurm checks report it
+    (4320, "2-00:00:00", True),
+    (90, 60, True),                   # a bare number is minutes
+])
+def test_over_time_limit(minutes, limit, over):
+    assert vocab.over_time_limit(minutes, limit) is over
