@@ -12,7 +12,8 @@ partitions and QOS the role applies, as lists of dicts with `name`:
   removes that attribute), or a list of dicts with `name` that replaces the
   preset (the older form).
 - Derived values fill attributes the site does not mention: GrpTRES of the
-  `short` partition's QOS (its share of the compute CPUs), Preempt of the QOS
+  partition QOS of the sand partition (the one with the highest PriorityTier,
+  `short` in the preset; its share of the compute CPUs), Preempt of the QOS
   that outrank `scavenger` and PreemptMode of `scavenger`; and bf_window, the
   longest finite partition MaxTime within Slurm's bounds.
 
@@ -40,9 +41,10 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
 BF_WINDOW_MIN = 2880
 BF_WINDOW_MAX = 43200
 
-# The preset's names that derived values attach to.
-SHORT_PARTITION = "short"
+# The QOS that slurm_preempt_scavenger lets the others preempt.
 SCAVENGER_QOS = "scavenger"
+# Slurm's PriorityTier of a partition that sets none.
+DEFAULT_PRIORITY_TIER = 1
 
 # The spelling of every known key, by its lowercase form: the merge spells a
 # key as Slurm's vocabulary does, so that `maxwall` in the inventory replaces
@@ -185,7 +187,7 @@ def _listed(entries):
 
 
 def slurm_short_share_cpus(compute_cpus, percent):
-    """CPUs of the compute nodes that partition `short` may hold at once:
+    """CPUs of the compute nodes that the sand partition (`short`) may hold at once:
     `percent` of them rounded down, at least 1; None if the input is bad."""
     cpus, share = _as_int(compute_cpus), _as_int(percent)
     if cpus is None or share is None:
@@ -193,24 +195,59 @@ def slurm_short_share_cpus(compute_cpus, percent):
     return max(1, cpus * share // 100)
 
 
-def _derive_short_share(partitions, qos, cpus):
-    """GrpTRES of the QOS of partition `short`, unless the site mentions it."""
-    short = _first(partitions, SHORT_PARTITION)
-    if short is None or cpus is None:
+def _sand_partition(partitions):
+    """(name, attributes) of the partition short work goes to: the one whose
+    PriorityTier is above every other partition's (`short` in the preset,
+    whatever a site calls it); None with fewer than two partitions or no
+    single highest tier."""
+    tiers = []
+    for name, attrs in partitions:
+        key = _key(attrs, "PriorityTier")
+        tier = _as_int(attrs[key]) if key and attrs[key] is not None else DEFAULT_PRIORITY_TIER
+        if tier is None:
+            return None  # not a number: validation reports it
+        tiers.append((tier, name, attrs))
+    tiers.sort(key=lambda t: t[0], reverse=True)
+    if len(tiers) < 2 or tiers[0][0] == tiers[1][0]:
+        return None
+    return tiers[0][1], tiers[0][2]
+
+
+def _derive_short_share(partitions, qos, cpus, percent, errors):
+    """GrpTRES of the partition QOS of the sand partition (the highest
+    PriorityTier), unless the site mentions it. A share below 100 % with no
+    partition QOS to carry it is an error, not a silent no-op."""
+    sand = _sand_partition(partitions)
+    if sand is None or cpus is None:
         return
-    qos_key = _key(short, "QOS")
-    name = short.get(qos_key) if qos_key else None
-    target = _first(qos, name) if name is not None else None
+    partition, attrs = sand
+    qos_key = _key(attrs, "QOS")
+    name = attrs.get(qos_key) if qos_key else None
+    if name is None:
+        if _as_int(percent) != 100:
+            errors.append(
+                f"slurm_short_share_percent ({percent}) caps the partition with the highest "
+                f"PriorityTier, '{partition}', through its partition QOS, but '{partition}' "
+                f"has none: give it `QOS: {partition}` in slurm_partitions and a QOS "
+                f"'{partition}' in slurm_qos (the role derives its GrpTRES), or set "
+                f"slurm_short_share_percent: 100 for no cap.")
+        return
+    target = _first(qos, name)
     if target is not None and _key(target, "GrpTRES") is None:
         target["GrpTRES"] = f"cpu={cpus}"
 
 
-def _derive_preempt(qos, preempt_scavenger):
+def _derive_preempt(qos, preempt_scavenger, errors):
     """Preempt of the QOS above `scavenger` and PreemptMode of `scavenger`,
     where the site does not set them. With preemption off, Preempt is set
     empty, so that switching it off clears what switching it on set."""
     scavenger = _first(qos, SCAVENGER_QOS)
     if scavenger is None:
+        if preempt_scavenger is True:
+            errors.append(
+                f"slurm_preempt_scavenger is true, but slurm_qos has no QOS "
+                f"'{SCAVENGER_QOS}', the QOS it lets the others preempt: keep the "
+                f"preset's (or add one of that name), or set slurm_preempt_scavenger: false.")
         return
     on = preempt_scavenger is True
     floor = _as_int(scavenger.get(_key(scavenger, "Priority") or "Priority", 0))
@@ -264,8 +301,8 @@ def slurm_policy(policy):
     partitions, qos = effective["partitions"], effective["qos"]
     cpus = slurm_short_share_cpus(policy.get("compute_cpus"),
                                   policy.get("short_share_percent"))
-    _derive_short_share(partitions, qos, cpus)
-    _derive_preempt(qos, policy.get("preempt_scavenger"))
+    _derive_short_share(partitions, qos, cpus, policy.get("short_share_percent"), errors)
+    _derive_preempt(qos, policy.get("preempt_scavenger"), errors)
     return {
         "partitions": _listed(partitions),
         "qos": _listed(qos),

@@ -336,3 +336,47 @@ def test_a_key_in_another_case_replaces_the_preset_key():
     batch = next(p for p in result["partitions"] if p["name"] == "batch")
     assert batch["MaxTime"] == "7-00:00:00" and "maxtime" not in batch
     assert result["bf_window"] == 10080
+
+
+def test_a_renamed_sand_partition_keeps_its_share():
+    """A center that calls its short partition `express` (its QOS too): the
+    share follows the partition with the highest PriorityTier, not a name."""
+    result = slurm_policy(policy(
+        partitions={"short": None, "express": {"PriorityTier": 10, "MaxTime": "2:00:00", "QOS": "express"}},
+        qos={"short": None, "express": {"Priority": 0}}, short_share_percent=50))
+    assert qos_of(result, "express") == {"name": "express", "Priority": 0, "GrpTRES": "cpu=2"}
+    assert result["errors"] == []
+
+
+def test_a_sand_partition_without_a_qos_cannot_carry_the_share():
+    result = slurm_policy(policy(
+        partitions={"short": None, "express": {"PriorityTier": 10, "MaxTime": "2:00:00"}},
+        qos={"short": None}, short_share_percent=50))
+    assert result["errors"] == [
+        "slurm_short_share_percent (50) caps the partition with the highest PriorityTier, 'express', through "
+        "its partition QOS, but 'express' has none: give it `QOS: express` in slurm_partitions and a QOS "
+        "'express' in slurm_qos (the role derives its GrpTRES), or set slurm_short_share_percent: 100 for no cap."]
+
+
+def test_a_full_share_needs_no_partition_qos():
+    result = slurm_policy(policy(
+        partitions={"short": None, "express": {"PriorityTier": 10, "MaxTime": "2:00:00"}},
+        qos={"short": None}, short_share_percent=100))
+    assert result["errors"] == []
+
+
+@pytest.mark.parametrize("partitions", [
+    {"short": None},                                          # one partition: nothing to share with
+    {"short": {"PriorityTier": 1}},                           # equal tiers: no sand partition
+])
+def test_no_single_highest_tier_derives_no_share(partitions):
+    result = slurm_policy(policy(partitions=partitions, short_share_percent=50))
+    assert "GrpTRES" not in qos_of(result, "short")
+    assert result["errors"] == []
+
+
+def test_preemption_without_a_scavenger_qos_is_an_error():
+    result = slurm_policy(policy(qos={"scavenger": None}, preempt_scavenger=True))
+    assert result["errors"] == [
+        "slurm_preempt_scavenger is true, but slurm_qos has no QOS 'scavenger', the QOS it lets the others "
+        "preempt: keep the preset's (or add one of that name), or set slurm_preempt_scavenger: false."]
