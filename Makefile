@@ -11,7 +11,7 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker browser image unit lint validation collection molecule
+.PHONY: demo demo-down test setup venv docker browser image unit lint validation collection molecule bench bench-down
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -24,6 +24,26 @@ demo: setup
 demo-down: venv
 	ansible-playbook playbooks/container_site.yml -e container_site_state=absent \
 	  -e container_site_remove_volumes=$(if $(filter no,$(KEEP_DATA)),true,false)
+
+# The sand benchmark's own site (tests/bench/inventory): its own containers,
+# subnet and hub port, so it never touches a demo or a test site; its facts
+# cached apart (the host names are the demo's).
+BENCH_INVENTORY := tests/bench/inventory
+BENCH_ENV := CONTAINER_SITE_PREFIX=hpcds-bench CONTAINER_SITE_SUBNET=10.213.3.0/24 \
+  CONTAINER_SITE_HTTPS_PORT=18445 ANSIBLE_CACHE_PLUGIN_CONNECTION=$(CURDIR)/.cache/bench-facts
+
+## bench: the sand benchmark on its own container site (QUICK=1: one short run per configuration); see docs/performance.md
+bench: setup
+	pip install --quiet --disable-pip-version-check -r tests/bench/requirements.txt
+	$(BENCH_ENV) ansible-playbook playbooks/container_site.yml -i $(BENCH_INVENTORY)
+	$(BENCH_ENV) ansible-playbook tests/scaffolding/users.yml -i $(BENCH_INVENTORY)
+	$(BENCH_ENV) ansible-playbook site.yml -i $(BENCH_INVENTORY)
+	$(BENCH_ENV) python tests/bench/sand_bench.py $(if $(QUICK),--quick)
+
+## bench-down: remove the benchmark's containers and volumes
+bench-down: venv
+	$(BENCH_ENV) ansible-playbook playbooks/container_site.yml -i $(BENCH_INVENTORY) \
+	  -e container_site_state=absent -e container_site_remove_volumes=true
 
 ## test: every test, stage by stage, with the time of each
 test: setup browser
