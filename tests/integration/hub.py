@@ -1,5 +1,6 @@
 """Helpers of the tests that drive the hub from outside the containers."""
 
+import json
 import os
 import re
 import time
@@ -57,3 +58,40 @@ def _spawn(session, user, profile, timeout=300):
 def _stop(session, user):
     """Ask the hub to stop user's server."""
     return session.delete(f"{BASE}/hub/api/users/{user}/server", headers={"X-XSRFToken": _xsrf(session)}, timeout=60)
+
+
+def request_spawn(session, user, profile):
+    """Ask the hub to start user's server with profile through the REST API
+    and return at once (202 while the job pends), without waiting for it."""
+    reply = session.post(f"{BASE}/hub/api/users/{user}/server", json={"profile": profile},
+                         headers={"X-XSRFToken": _xsrf(session)}, timeout=60)
+    assert reply.status_code in (201, 202), f"spawn of {user} refused: {reply.status_code} {reply.text[-2000:]}"
+    return reply.status_code
+
+
+def pending_messages(session, user, until=None, timeout=120):
+    """The messages of user's pending spawn, in order, as the spawn page
+    (/hub/spawn-pending) shows them: read from the page's event stream,
+    /hub/api/users/<user>/server/progress (server-sent events, one
+    "data: <json>" line per event, empty keep-alive lines every 8 s).
+
+    Stops at the event that says the server is ready or the spawn failed,
+    at the first message for which until(message) is true, or after
+    timeout seconds, whichever comes first."""
+    messages = []
+    started = time.monotonic()
+    with session.get(f"{BASE}/hub/api/users/{user}/server/progress", stream=True, timeout=(30, 30),
+                     headers={"X-XSRFToken": _xsrf(session), "Accept": "text/event-stream"}) as reply:
+        reply.raise_for_status()
+        # One byte at a time: an event must not wait in a buffer for the next one.
+        for line in reply.iter_lines(chunk_size=1):
+            line = line.decode("utf-8")
+            if line.startswith("data:"):
+                event = json.loads(line[len("data:"):])
+                if "message" in event:
+                    messages.append(event["message"])
+                if event.get("ready") or event.get("failed") or (until and until(event.get("message", ""))):
+                    break
+            if time.monotonic() - started > timeout:
+                break
+    return messages

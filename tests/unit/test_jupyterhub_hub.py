@@ -1,7 +1,11 @@
 """Unit tests of the hub's module (roles/jupyterhub/files/hpc_datasci_hub.py):
 the port-only callback handler, the profiles (form, form data, refusals,
-apply_user_options) and the options configure() sets, without a hub."""
+apply_user_options), what the spawn page says while the job waits (the
+squeue line, reasons in words, the expected start, the progress events)
+and the options configure() sets, without a hub."""
 
+import asyncio
+import datetime
 import importlib.util
 import json
 import pathlib
@@ -178,6 +182,239 @@ def test_the_form_escapes_every_inserted_name():
             "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</option>") in form
 
 
+# --- What the spawn page says while the job waits -----------------------------------------------
+
+NOW = datetime.datetime(2026, 11, 26, 14, 1, 0)
+
+
+@pytest.mark.parametrize("line, status", [
+    ("PENDING 2026-11-26T14:05:00 Priority n/a", ("PENDING", "2026-11-26T14:05:00", "Priority", "n/a")),
+    ("PENDING N/A ReqNodeNotAvail, UnavailableNodes:c[1-2] n/a",
+     ("PENDING", "N/A", "ReqNodeNotAvail, UnavailableNodes:c[1-2]", "n/a")),
+    ("RUNNING 2026-11-26T13:58:12 None c1\n", ("RUNNING", "2026-11-26T13:58:12", "None", "c1")),
+    ("PENDING N/A  n/a", ("PENDING", "N/A", "", "n/a")),
+    # batchspawner's own format, as kept in the hub's state from before.
+    ("RUNNING c1", ("RUNNING", None, None, "c1")),
+    ("PENDING", ("PENDING", None, None, None)),
+])
+def test_the_squeue_line_gives_state_start_reason_and_host(line, status):
+    assert tuple(hub.parse_squeue_line(line)) == status
+
+
+@pytest.mark.parametrize("text", ["", "  \n", None])
+def test_no_squeue_line_gives_none(text):
+    assert hub.parse_squeue_line(text) is None
+
+
+@pytest.mark.parametrize("line, pending, running, host", [
+    ("PENDING 2026-11-26T14:05:00 Priority n/a", True, False, None),
+    ("CONFIGURING 2026-11-26T14:00:00 None c1", True, False, None),
+    ("RUNNING 2026-11-26T13:58:12 None c1", False, True, "c1"),
+    ("RUNNING 2026-11-26T13:58:12 None c1.cluster.example.org", False, True, "c1.cluster.example.org"),
+    ("COMPLETING 2026-11-26T13:58:12 None c2", False, True, "c2"),
+])
+def test_batchspawners_own_expressions_read_the_longer_line(line, pending, running, host):
+    spawner = hub.QueueAwareSlurmSpawner()
+    spawner.job_status = line
+    assert bool(spawner.state_ispending()) is pending
+    assert bool(spawner.state_isrunning()) is running
+    if running:
+        assert spawner.state_gethost() == host
+
+
+@pytest.mark.parametrize("reason, words, never", [
+    ("Priority", "jobs with a higher priority are ahead of it", False),
+    ("Resources", "it waits for CPUs, memory or nodes to become free", False),
+    ("QOSGrpCpuLimit", "its QOS already uses all the CPUs it may use at once, a limit shared by all its users",
+     False),
+    ("QOSMaxJobsPerUserLimit", "you already run as many jobs in its QOS as one user may; it starts when one of "
+                               "them ends", False),
+    ("AssocGrpCpuLimit", "your Slurm account already uses all the CPUs it may use at once", False),
+    ("ReqNodeNotAvail, UnavailableNodes:c[1-2]", "the nodes it may use are down, drained or reserved", False),
+    ("BeginTime", "it may not start before its begin time", False),
+    ("Dependency", "it waits for another job to end", False),
+    ("JobHeldUser", "it is held by its owner (scontrol release lets it go)", False),
+    ("JobHeldAdmin", "an administrator holds it", False),
+    ("PartitionTimeLimit", "its time limit is longer than its partition allows", True),
+    ("QOSMaxWallDurationPerJobLimit", "its time limit is longer than its QOS allows for one job", True),
+    ("AssocMaxWallDurationPerJobLimit", "its time limit is longer than your Slurm account allows for one job", True),
+    # Families: every TRES has its own code.
+    ("QOSMaxCpuPerJobLimit", "it asks for more than its QOS allows for one job", True),
+    ("QOSMaxMemoryPerJob", "it asks for more than its QOS allows for one job", True),
+    ("QOSMaxCpuPerNode", "it asks for more than its QOS allows for one job", True),
+    ("AssocMaxGRESPerJob", "it asks for more than your Slurm account allows for one job", True),
+    ("QOSMinGRES", "it asks for less than its QOS requires", True),
+    ("QOSMaxGRESPerUser", "you have reached a per-user limit of its QOS; it starts when one of your jobs in it ends",
+     False),
+    ("QOSGrpGRES", "its QOS has reached a limit shared by all its users", False),
+    ("AssocGrpMemRunMinutes", "your Slurm account has reached a limit shared by its jobs", False),
+    ("MaxCpuPerAccount", "your Slurm account has reached a limit of its QOS", False),
+])
+def test_a_reason_in_words(reason, words, never):
+    assert hub.reason_in_words(reason) == (words, never)
+
+
+@pytest.mark.parametrize("reason", ["SomethingNew", "launch failed requeued held", "QOSJobLimit"])
+def test_an_unknown_reason_has_no_words(reason):
+    assert hub.reason_in_words(reason) is None
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (0, "less than a minute"),
+    (59, "less than a minute"),
+    (60, "1 min"),
+    (89, "1 min"),
+    (90, "2 min"),
+    (3569, "59 min"),
+    (3570, "1 h"),
+    (7500, "2 h 5 min"),
+    (86399, "1 day"),
+    (86400 + 3 * 3600 + 20 * 60, "1 day 3 h"),
+    (3 * 86400 + 60, "3 days"),
+])
+def test_a_wait_in_words(seconds, text):
+    assert hub.format_duration(seconds) == text
+
+
+@pytest.mark.parametrize("start, text", [
+    ("2026-11-26T14:05:00", "Expected start: in 4 min (14:05)."),
+    ("2026-11-26T14:01:40", "Expected start: in less than a minute (14:01)."),
+    ("2026-11-26T16:31:00", "Expected start: in 2 h 30 min (16:31)."),
+    ("2026-11-27T09:00:00", "Expected start: in 18 h 59 min (2026-11-27 09:00)."),
+    ("2026-11-29T14:01:00", "Expected start: in 3 days (2026-11-29 14:01)."),
+    ("2026-11-29T15:01:00", "Expected start: in 3 days 1 h (2026-11-29 15:01)."),
+    ("2026-11-26T14:01:00", "Expected start: any moment (estimated for 14:01)."),
+    ("2026-11-26T13:50:00", "Expected start: any moment (estimated for 13:50)."),
+    ("N/A", "Expected start: not known yet."),
+    ("Unknown", "Expected start: not known yet."),
+    ("", "Expected start: not known yet."),
+    ("11/26 14:05", "Expected start: 11/26 14:05."),
+])
+def test_the_expected_start_relative_to_now(start, text):
+    assert hub.format_start(start, NOW) == text
+
+
+BURST = ("short", "burst")
+NEVER = ("Stop this server (Home, Stop My Server) and choose another profile, or ask your HPC support.")
+
+
+@pytest.mark.parametrize("job_id, kind, line, event", [
+    ("", None, "", (10, "Submitting the notebook job to Slurm.")),
+    ("1234", None, "", (10, "Job 1234 submitted; asking Slurm for its state.")),
+    ("1234", "pending", "PENDING 2026-11-26T14:05:00 Priority n/a",
+     (20, "Job 1234 (PENDING) waits in the Slurm queue: jobs with a higher priority are ahead of it (Priority). "
+          "Expected start: in 4 min (14:05).")),
+    ("1234", "pending", "PENDING 2026-11-26T14:30:00 Resources n/a",
+     (20, "Job 1234 (PENDING) waits in the Slurm queue: it waits for CPUs, memory or nodes to become free "
+          "(Resources). Expected start: in 29 min (14:30).")),
+    ("1234", "pending", "PENDING N/A QOSMaxJobsPerUserLimit n/a",
+     (20, "Job 1234 (PENDING) waits in the Slurm queue: you already run as many jobs in its QOS as one user may; "
+          "it starts when one of them ends (QOSMaxJobsPerUserLimit). Expected start: not known yet.")),
+    ("1234", "pending", "PENDING N/A ReqNodeNotAvail, UnavailableNodes:c[1-2] n/a",
+     (20, "Job 1234 (PENDING) waits in the Slurm queue: the nodes it may use are down, drained or reserved "
+          "(ReqNodeNotAvail, UnavailableNodes:c[1-2]). Expected start: not known yet.")),
+    ("1234", "pending", "PENDING N/A None n/a",
+     (20, "Job 1234 (PENDING) waits in the Slurm queue: Slurm has not scheduled it yet. "
+          "Expected start: not known yet.")),
+    ("1234", "pending", "PENDING 2026-11-27T09:00:00 SomethingNew n/a",
+     (20, "Job 1234 (PENDING) waits in the Slurm queue: Slurm's reason is SomethingNew. "
+          "Expected start: in 18 h 59 min (2026-11-27 09:00).")),
+    ("1234", "pending", "PENDING N/A QOSMaxWallDurationPerJobLimit n/a",
+     (20, "Job 1234 (PENDING) cannot start with this profile (partition short, QOS burst): its time limit is "
+          "longer than its QOS allows for one job (QOSMaxWallDurationPerJobLimit). " + NEVER)),
+    ("1234", "pending", "PENDING N/A PartitionTimeLimit n/a",
+     (20, "Job 1234 (PENDING) cannot start with this profile (partition short, QOS burst): its time limit is "
+          "longer than its partition allows (PartitionTimeLimit). " + NEVER)),
+    ("1234", "pending", "PENDING N/A QOSMaxMemoryPerJob n/a",
+     (20, "Job 1234 (PENDING) cannot start with this profile (partition short, QOS burst): it asks for more "
+          "than its QOS allows for one job (QOSMaxMemoryPerJob). " + NEVER)),
+    ("1234", "pending", "CONFIGURING 2026-11-26T14:00:30 None c1",
+     (20, "Job 1234 (CONFIGURING) has its nodes; Slurm is preparing them.")),
+    ("1234", "pending", "PENDING c1", (20, "Job 1234 (PENDING) waits in the Slurm queue.")),
+    ("1234", "running", "RUNNING 2026-11-26T14:00:58 None c1",
+     (60, "Job 1234 (RUNNING) runs on c1; waiting for the notebook server to answer.")),
+    ("1234", "unknown", "slurm_load_jobs error: Unable to contact slurm controller (connect failure)",
+     (20, "Job 1234: Slurm does not answer; asking again.")),
+])
+def test_the_spawn_pages_event(job_id, kind, line, event):
+    assert hub.progress_event(job_id, kind, line, NOW, *BURST) == {"progress": event[0], "message": event[1]}
+
+
+def test_a_job_that_can_never_start_without_a_profile_named():
+    status = hub.parse_squeue_line("PENDING N/A InvalidQOS n/a")
+    assert hub.pending_message("7", status, NOW) == (
+        "Job 7 (PENDING) cannot start with this profile: its QOS is not valid (InvalidQOS). " + NEVER)
+
+
+@pytest.mark.parametrize("line, kind", [
+    ("PENDING N/A Priority n/a", "pending"),
+    ("CONFIGURING N/A None c1", "pending"),
+    ("RUNNING 2026-11-26T14:00:58 None c1", "running"),
+    ("sudo: a password is required", "unknown"),
+    ("slurm_load_jobs error: Socket timed out on send/recv operation", "unknown"),
+    ("slurm_load_jobs error: Invalid job id specified", None),
+    ("", None),
+])
+def test_the_spawner_classes_the_job_with_batchspawners_expressions(tmp_path, line, kind):
+    c = Config()
+    hub.configure(c, _settings(tmp_path))
+    spawner = hub.QueueAwareSlurmSpawner(config=c)
+    spawner.job_id, spawner.job_status = "1234", line
+    assert spawner.job_kind() == kind
+
+
+def _progress(monkeypatch, spawner, lines):
+    """The spawner's progress events while its squeue line goes through
+    lines, the next line at each of its pauses."""
+    lines = iter(lines)
+
+    async def pause(_seconds):
+        spawner.job_status = next(lines)
+
+    async def collect():
+        return [event async for event in spawner.progress()]
+
+    monkeypatch.setattr(hub.asyncio, "sleep", pause)
+    return asyncio.run(collect())
+
+
+def test_progress_sends_each_new_line_until_the_job_runs(monkeypatch):
+    spawner = hub.QueueAwareSlurmSpawner()
+    spawner.job_id, spawner.job_status = "1234", "PENDING N/A None n/a"
+    spawner.req_partition, spawner.req_qos = BURST
+    events = _progress(monkeypatch, spawner, [
+        "PENDING N/A None n/a",
+        "PENDING N/A Priority n/a",
+        "PENDING N/A Priority n/a",
+        "PENDING N/A Resources n/a",
+        "RUNNING 2026-11-26T14:00:58 None c1",
+    ])
+    assert events == [
+        {"progress": 20, "message": "Job 1234 (PENDING) waits in the Slurm queue: Slurm has not scheduled it yet. "
+                                    "Expected start: not known yet."},
+        {"progress": 20, "message": "Job 1234 (PENDING) waits in the Slurm queue: jobs with a higher priority are "
+                                    "ahead of it (Priority). Expected start: not known yet."},
+        {"progress": 20, "message": "Job 1234 (PENDING) waits in the Slurm queue: it waits for CPUs, memory or "
+                                    "nodes to become free (Resources). Expected start: not known yet."},
+        {"progress": 60, "message": "Job 1234 (RUNNING) runs on c1; waiting for the notebook server to answer."},
+    ]
+
+
+def test_one_squeue_per_poll_as_the_user_gives_state_reason_and_start(monkeypatch):
+    spawner = hub.QueueAwareSlurmSpawner(req_username="alice", req_homedir="/home/alice", req_keepvars="PATH")
+    spawner.job_id = "1234"
+    commands = []
+
+    async def run_command(cmd, input=None, env=None):
+        commands.append(cmd)
+        return "PENDING 2026-11-26T14:05:00 Priority n/a"
+
+    monkeypatch.setattr(spawner, "run_command", run_command)
+    assert asyncio.run(spawner.query_job_status()).name == "PENDING"
+    assert commands == ["sudo -E -u alice squeue -h -j 1234 -o '%T %S %r %B'"]
+    assert spawner.progress_event(NOW)["message"].endswith("(Priority). Expected start: in 4 min (14:05).")
+
+
 # --- configure() -------------------------------------------------------------------------------
 
 
@@ -248,7 +485,7 @@ def test_configure_refuses_an_unknown_authenticator(tmp_path):
 def test_configure_spawns_slurm_jobs_with_the_profiles(tmp_path):
     c = Config()
     hub.configure(c, _settings(tmp_path))
-    assert c.JupyterHub.spawner_class == "batchspawner.SlurmSpawner"
+    assert c.JupyterHub.spawner_class is hub.QueueAwareSlurmSpawner
     assert c.Spawner.cmd == ["/opt/software/envs/notebook/bin/jupyterhub-singleuser"]
     assert c.SlurmSpawner.batchspawner_singleuser_cmd == "/opt/software/envs/notebook/bin/batchspawner-singleuser"
     assert (c.Spawner.default_url, c.Spawner.start_timeout, c.Spawner.http_timeout) == ("/lab", 300, 120)
@@ -256,8 +493,10 @@ def test_configure_spawns_slurm_jobs_with_the_profiles(tmp_path):
     assert c.SlurmSpawner.batch_script == "#!/bin/bash\n#SBATCH --job-name=jupyter-notebook\n"
     assert (c.SlurmSpawner.req_srun, c.SlurmSpawner.req_account) == ("", "datasci")
     assert c.SlurmSpawner.state_unknown_re.startswith("^slurm_load_jobs error")
-    spawner = SlurmSpawner(config=c)
+    spawner = hub.QueueAwareSlurmSpawner(config=c)
     assert spawner.req_account == "datasci"
+    assert spawner.batch_script == "#!/bin/bash\n#SBATCH --job-name=jupyter-notebook\n"
+    assert spawner.batch_query_cmd == "squeue -h -j {job_id} -o '%T %S %r %B'"
     spawner.apply_user_options(spawner, {"profile": "burst"})
     assert (spawner.req_partition, spawner.req_qos) == ("short", "burst")
     assert 'name="profile"' in spawner.options_form(spawner)

@@ -11,20 +11,29 @@ hub_settings.json (rendered by the role from the inventory) and calls
 - notebook servers as Slurm jobs (batchspawner) whose partition, QOS,
   time, CPUs and memory come from a profile chosen by name, and nothing
   else (``Profiles``);
+- what users see while their job waits: its Slurm state, its pending
+  reason in words and Slurm's expected start, on the spawn page
+  (``QueueAwareSlurmSpawner``, from one squeue call per poll);
 - the job's callback to the hub, which may report its port and nothing
   else (``PortOnlyBatchSpawnerAPIHandler``);
 - the services behind the proxy, with their tokens from a 0600 file, and
   the idle culler.
 """
 
+import asyncio
+import datetime
 import html
 import json
 import os
+import re
+from collections import namedtuple
 
 import batchspawner  # noqa: F401 (importing it registers the hub's /api/batchspawner route)
+from batchspawner import SlurmSpawner
 from batchspawner.api import BatchSpawnerAPIHandler
 from jupyterhub import apihandlers
 from tornado import web
+from traitlets import Float, Unicode
 
 # Files the settings name by directory; the role writes them.
 PROXY_ENV = "proxy.env"
@@ -115,6 +124,234 @@ class Profiles:
         spawner.user_options = {}
 
 
+# --- What users see while their job waits ------------------------------------------------------
+
+# batchspawner's query with the job's expected start (%S) and pending reason
+# (%r) between its state (%T, first) and its node (%B, last), so that
+# batchspawner's own state and host expressions still read it.
+SQUEUE_QUERY = "squeue -h -j {job_id} -o '%T %S %r %B'"
+
+# What %S prints when Slurm has no start time for the job.
+NO_START_TIME = ("", "N/A", "NONE", "UNKNOWN")
+
+# The job's line from SQUEUE_QUERY; fields the line lacks are None.
+SqueueStatus = namedtuple("SqueueStatus", "state start reason host")
+
+# A pending reason in words, and whether the job can never start as it is.
+Reason = namedtuple("Reason", "words never")
+
+# Slurm's reason codes (squeue %r) in words. A reason of this table whose
+# second field is True means the job can never start with its profile.
+REASONS = {
+    "None": Reason("Slurm has not scheduled it yet", False),
+    "Priority": Reason("jobs with a higher priority are ahead of it", False),
+    "Resources": Reason("it waits for CPUs, memory or nodes to become free", False),
+    "Dependency": Reason("it waits for another job to end", False),
+    "BeginTime": Reason("it may not start before its begin time", False),
+    "JobHeldUser": Reason("it is held by its owner (scontrol release lets it go)", False),
+    "JobHeldAdmin": Reason("an administrator holds it", False),
+    "JobHoldMaxRequeue": Reason("it was requeued too often and is held", False),
+    "ReqNodeNotAvail": Reason("the nodes it may use are down, drained or reserved", False),
+    "NodeDown": Reason("a node it needs is down", False),
+    "PartitionNodeLimit": Reason("its partition's nodes are down or drained, or it asks for more nodes than "
+                                 "the partition allows", False),
+    "PartitionDown": Reason("its partition is down", False),
+    "PartitionInactive": Reason("its partition is inactive", False),
+    "Reservation": Reason("it waits for its reservation to begin", False),
+    "Licenses": Reason("it waits for a license", False),
+    "Prolog": Reason("its nodes are running their start-up script", False),
+    "Cleaning": Reason("its previous run is still being cleaned up", False),
+    "QOSGrpCpuLimit": Reason("its QOS already uses all the CPUs it may use at once, a limit shared by all "
+                             "its users", False),
+    "QOSGrpMemLimit": Reason("its QOS already uses all the memory it may use at once, a limit shared by all "
+                             "its users", False),
+    "QOSGrpNodeLimit": Reason("its QOS already uses all the nodes it may use at once, a limit shared by all "
+                              "its users", False),
+    "QOSGrpJobsLimit": Reason("its QOS already runs as many jobs as it may at once, a limit shared by all "
+                              "its users", False),
+    "QOSMaxJobsPerUserLimit": Reason("you already run as many jobs in its QOS as one user may; it starts when "
+                                     "one of them ends", False),
+    "QOSMaxCpuPerUserLimit": Reason("your jobs in its QOS already use as many CPUs as one user may; it starts "
+                                    "when one of them ends", False),
+    "AssocGrpCpuLimit": Reason("your Slurm account already uses all the CPUs it may use at once", False),
+    "AssocGrpMemLimit": Reason("your Slurm account already uses all the memory it may use at once", False),
+    "AssocGrpJobsLimit": Reason("your Slurm account already runs as many jobs as it may at once", False),
+    "AssocMaxJobsLimit": Reason("you already run as many jobs as your Slurm account allows you", False),
+    "PartitionTimeLimit": Reason("its time limit is longer than its partition allows", True),
+    "QOSMaxWallDurationPerJobLimit": Reason("its time limit is longer than its QOS allows for one job", True),
+    "AssocMaxWallDurationPerJobLimit": Reason("its time limit is longer than your Slurm account allows for "
+                                              "one job", True),
+    "BadConstraints": Reason("no node has the features it asks for", True),
+    "InvalidAccount": Reason("its Slurm account is not valid", True),
+    "InvalidQOS": Reason("its QOS is not valid", True),
+    "QOSNotAllowed": Reason("your Slurm account may not use its QOS", True),
+    "AccountNotAllowed": Reason("your Slurm account may not use its partition", True),
+    "DependencyNeverSatisfied": Reason("it depends on a job that can no longer run", True),
+}
+
+# Families of reason codes not in REASONS (Slurm spells a limit per TRES:
+# QOSMaxMemoryPerJob, AssocMaxGRESPerJob, QOSGrpGRES, ...), first match wins.
+REASON_FAMILIES = (
+    (re.compile(r"^QOSMax\w*Per(?:Job|Node)"), Reason("it asks for more than its QOS allows for one job", True)),
+    (re.compile(r"^AssocMax\w*Per(?:Job|Node)"),
+     Reason("it asks for more than your Slurm account allows for one job", True)),
+    (re.compile(r"^QOSMin"), Reason("it asks for less than its QOS requires", True)),
+    (re.compile(r"^QOSMax\w*PerUser"),
+     Reason("you have reached a per-user limit of its QOS; it starts when one of your jobs in it ends", False)),
+    (re.compile(r"^QOSGrp"), Reason("its QOS has reached a limit shared by all its users", False)),
+    (re.compile(r"^AssocGrp"), Reason("your Slurm account has reached a limit shared by its jobs", False)),
+    (re.compile(r"^Max\w*PerAccount"), Reason("your Slurm account has reached a limit of its QOS", False)),
+)
+
+# What a user may do about a job that can never start.
+NEVER_ADVICE = ("Stop this server (Home, Stop My Server) and choose another profile, "
+                "or ask your HPC support.")
+
+
+def parse_squeue_line(text):
+    """The fields of the job's line from SQUEUE_QUERY: state, start, reason
+    (which may hold spaces: "ReqNodeNotAvail, UnavailableNodes:c[1-2]") and
+    host. A line of batchspawner's own '%T %B' (kept in the hub's state from
+    before) gives state and host only; an empty text gives None."""
+    lines = (text or "").strip().splitlines()
+    if not lines:
+        return None
+    fields = lines[0].split()
+    if len(fields) < 3:
+        return SqueueStatus(fields[0], None, None, fields[1] if len(fields) > 1 else None)
+    reason = lines[0].split(None, 2)[2].rsplit(None, 1)[0] if len(fields) > 3 else ""
+    return SqueueStatus(fields[0], fields[1], reason, fields[-1])
+
+
+def reason_in_words(reason):
+    """A Reason for Slurm's pending reason: words from REASONS or
+    REASON_FAMILIES (looked up by the code before a comma, as in
+    "ReqNodeNotAvail, UnavailableNodes:c1"), or None for a code neither
+    knows."""
+    code = reason.split(",", 1)[0].strip()
+    if code in REASONS:
+        return REASONS[code]
+    for pattern, words in REASON_FAMILIES:
+        if pattern.match(code):
+            return words
+    return None
+
+
+def format_duration(seconds):
+    """A wait in words, to the minute: "less than a minute", "4 min",
+    "2 h 5 min", "1 day 3 h"."""
+    if seconds < 60:
+        return "less than a minute"
+    days, minutes = divmod(int(seconds + 30) // 60, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append("{} day{}".format(days, "" if days == 1 else "s"))
+    if hours:
+        parts.append("{} h".format(hours))
+    if minutes and not days:
+        parts.append("{} min".format(minutes))
+    return " ".join(parts)
+
+
+def format_start(start, now):
+    """The sentence on Slurm's expected start (squeue %S, local time of the
+    login node, as now): "in 4 min (14:05)", with the date when it is not
+    today's; "N/A" means Slurm has not estimated it; a text that is not a
+    time is shown as it is."""
+    if start.strip().upper() in NO_START_TIME:
+        return "Expected start: not known yet."
+    try:
+        when = datetime.datetime.fromisoformat(start)
+    except ValueError:
+        return "Expected start: {}.".format(start)
+    clock = when.strftime("%H:%M" if when.date() == now.date() else "%Y-%m-%d %H:%M")
+    seconds = (when - now).total_seconds()
+    if seconds <= 0:
+        return "Expected start: any moment (estimated for {}).".format(clock)
+    return "Expected start: in {} ({}).".format(format_duration(seconds), clock)
+
+
+def pending_message(job_id, status, now, partition="", qos=""):
+    """The spawn page's line for a job batchspawner counts as pending
+    (PENDING or CONFIGURING): its state, its reason in words with Slurm's
+    code, and its expected start; for a job that can never start with its
+    profile, that and what to do instead."""
+    head = "Job {} ({})".format(job_id, status.state)
+    if status.state != "PENDING":
+        return head + " has its nodes; Slurm is preparing them."
+    reason = reason_in_words(status.reason) if status.reason else None
+    if reason and reason.never:
+        named = [label + " " + value for label, value in (("partition", partition), ("QOS", qos)) if value]
+        profile = " ({})".format(", ".join(named)) if named else ""
+        return "{} cannot start with this profile{}: {} ({}). {}".format(
+            head, profile, reason.words, status.reason, NEVER_ADVICE)
+    if reason:
+        why = ": " + reason.words + ("" if status.reason == "None" else " ({})".format(status.reason))
+    elif status.reason:
+        why = ": Slurm's reason is " + status.reason
+    else:
+        why = ""
+    when = "" if status.start is None else " " + format_start(status.start, now)
+    return "{} waits in the Slurm queue{}.{}".format(head, why, when)
+
+
+def progress_event(job_id, kind, job_status, now, partition="", qos=""):
+    """The spawn page's event for the job's state as batchspawner classed
+    it (kind: "pending", "running", "unknown", or None for no answer yet)
+    from its last squeue line (job_status)."""
+    if not job_id:
+        return {"progress": 10, "message": "Submitting the notebook job to Slurm."}
+    status = parse_squeue_line(job_status)
+    if kind == "pending" and status:
+        return {"progress": 20, "message": pending_message(job_id, status, now, partition, qos)}
+    if kind == "running" and status:
+        return {"progress": 60, "message": "Job {} ({}) runs on {}; waiting for the notebook server to answer."
+                .format(job_id, status.state, status.host)}
+    if kind == "unknown":
+        return {"progress": 20, "message": "Job {}: Slurm does not answer; asking again.".format(job_id)}
+    return {"progress": 10, "message": "Job {} submitted; asking Slurm for its state.".format(job_id)}
+
+
+class QueueAwareSlurmSpawner(SlurmSpawner):
+    """batchspawner's SlurmSpawner whose progress on the spawn page says
+    what the job waits for. Its one squeue query per poll (run by
+    batchspawner as the user, through its exec prefix) also asks for the
+    expected start and the pending reason; batchspawner's own state
+    expressions read the same line."""
+
+    batch_query_cmd = Unicode(SQUEUE_QUERY).tag(config=True)
+    progress_interval = Float(
+        1.0, help="Seconds between two looks at the job's last squeue line for the spawn page").tag(config=True)
+
+    def job_kind(self):
+        """The job's state as batchspawner's expressions class it."""
+        if self.state_isrunning():
+            return "running"
+        if self.state_ispending():
+            return "pending"
+        if self.state_isunknown():
+            return "unknown"
+        return None
+
+    def progress_event(self, now):
+        """The spawn page's event for the job's last squeue line."""
+        return progress_event(self.job_id, self.job_kind(), self.job_status, now, self.req_partition, self.req_qos)
+
+    async def progress(self):
+        """An event each time the line changes (its expected start counts
+        down), until the job runs."""
+        last = None
+        while True:
+            event = self.progress_event(datetime.datetime.now())
+            if event["message"] != last:
+                last = event["message"]
+                yield event
+            if self.job_id and self.state_isrunning():
+                return
+            await asyncio.sleep(self.progress_interval)
+
+
 # --- The job's callback: its port and nothing else -----------------------------------------------
 
 
@@ -199,8 +436,9 @@ def configure_authenticator(c, settings):
 
 
 def configure_spawner(c, settings):
-    """Notebook servers as Slurm jobs, with the profiles as the only choice."""
-    c.JupyterHub.spawner_class = "batchspawner.SlurmSpawner"
+    """Notebook servers as Slurm jobs, with the profiles as the only choice,
+    and the job's state, reason and expected start on the spawn page."""
+    c.JupyterHub.spawner_class = QueueAwareSlurmSpawner
     env = settings["notebook_env"]
     # Absolute paths: since JupyterHub 5.2 no PATH reaches the job.
     c.Spawner.cmd = [env + "/bin/jupyterhub-singleuser"]
