@@ -66,11 +66,17 @@ def ensure_effective():
     keys that needed it (empty when the bundle applied everything)."""
     written = _conf_values(dexec("ctl", "cat /etc/slurm/slurm.conf"), "=")
     running = _conf_values(dexec("ctl", "scontrol show config"), "=")
-    stale = [k for k in RESTART_KEYS if written.get(k, _SLURM_DEFAULTS.get(k)) != running.get(k)]
+    stale = [k for k in RESTART_KEYS
+             if _normal(written.get(k, _SLURM_DEFAULTS.get(k))) != _normal(running.get(k))]
     if stale:
         dexec("ctl", "systemctl restart slurmctld && for i in $(seq 60); do scontrol ping | grep -q UP && exit 0;"
                      " sleep 1; done; exit 1")
     return stale
+
+
+def _normal(value):
+    """A slurm.conf value as scontrol may print it (any case, any order of a list)."""
+    return sorted((value or "").upper().split(","))
 
 
 # What slurmctld reports for a key slurm.conf leaves out.
@@ -131,7 +137,7 @@ def sacct(since):
     """Parsed sacct records (every segment) of the test users' jobs
     submitted at or after `since` (epoch seconds), each with its kind."""
     command = ("SLURM_TIME_FORMAT=%s sacct --duplicates --allocations --parsable2 --noheader "
-               f"--users={','.join(USERS)} --starttime=$(date -d @{int(since) - 1} +%Y-%m-%dT%H:%M:%S) "
+               f"--user={','.join(USERS)} --starttime=$(date -d @{int(since) - 1} +%Y-%m-%dT%H:%M:%S) "
                f"--format={','.join(sand_metrics.SACCT_FIELDS)}")
     records = sand_metrics.parse_sacct(dexec("ctl", command))
     records = [r for r in records if r["submit"] is not None and r["submit"] >= since - 1]
@@ -154,14 +160,15 @@ def counters(directory):
 
 def queued(users=USERS):
     """Job ids the users still have in the queue."""
-    return dexec("ctl", f"squeue --noheader --users={','.join(users)} --format=%i", check=False).split()
+    return dexec("ctl", f"squeue --noheader --user={','.join(users)} --format=%i").split()
 
 
 def cancel_all(timeout=180):
     """Cancel every job of the test users and wait until the queue is empty of them."""
     deadline = time.monotonic() + timeout
     while queued():
-        dexec("ctl", f"scancel --users={','.join(USERS)}", check=False)
+        for user in USERS:
+            dexec("ctl", f"scancel --user={user}", check=False)
         if time.monotonic() > deadline:
             raise RuntimeError(f"jobs left after {timeout} s: {queued()}")
         time.sleep(2)

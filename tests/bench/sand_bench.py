@@ -75,6 +75,9 @@ class Services(threading.Thread):
         self.result = {"spawn_s": None, "dask_s": None, "note": "not run"}
 
     def run(self):
+        if self.ca is None:
+            self.result["note"] = "skipped (--skip-services)"
+            return
         try:
             self.result = bench_services.measure(self.ca, SAND_USER, self.budget)
         except Exception as err:  # noqa: BLE001 - reported in the JSON, the run goes on
@@ -169,6 +172,8 @@ def parse_args(argv):
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
     parser.add_argument("--mem-per-cpu", help="give every rock and sand job this --mem-per-cpu "
                         "(default: none, the bundle's DefMemPerCPU applies)")
+    parser.add_argument("--skip-services", action="store_true",
+                        help="no notebook or Dask timing (iteration, or a site without the hub)")
     parser.add_argument("--no-restore", action="store_true",
                         help="leave the last configuration applied (iteration only)")
     args = parser.parse_args(argv)
@@ -184,7 +189,7 @@ def main(argv=None):
     ansible_log = out / f"sand-bench-{stamp}.ansible.log"
     started = time.monotonic()
     names = [n for n in args.configs.split(",") if n]
-    ca = bench_services.ca_file(bench_site.PREFIX)
+    ca = None if args.skip_services else bench_services.ca_file(bench_site.PREFIX)
     work = sand_workload.make_workload(args.seed, bench_site.total_cpus(), quick=args.quick)
     document = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "machine": bench_site.machine(), "quick": args.quick, "seed": args.seed,
