@@ -24,6 +24,7 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     TIME_FORMATS,
     SlurmValueError,
     over_time_limit,
+    sand_memory_problem,
     time_minutes,
 )
 
@@ -148,6 +149,24 @@ def _choice_errors(gateway, policy, job_minutes):
     return errors
 
 
+def _sand_errors(gateway, policy):
+    """The largest worker and the scheduler against the memory sand finds
+    free on a full machine, in each partition users may choose."""
+    errors = []
+    sizes = (("the largest worker (dask_gateway_worker_memory_gib.max)",
+              (gateway.get("worker_memory_gib") or {}).get("max") if isinstance(gateway.get("worker_memory_gib"), Mapping) else None),
+             ("the scheduler (dask_gateway_scheduler_memory_gib)", gateway.get("scheduler_memory_gib")))
+    for name in _names(gateway.get("partition_choices")):
+        for what, gib in sizes:
+            if _positive(gib) is None:
+                continue  # reported by the number checks
+            problem = sand_memory_problem("dask_gateway_partition_choices: %s: %s" % (name, what),
+                                          int(float(gib) * 1024), name, policy)
+            if problem:
+                errors.append(problem)
+    return errors
+
+
 def _limit_errors(job_time, job_minutes, name, entry, limit):
     if job_minutes is False:
         return []
@@ -228,6 +247,7 @@ def dask_gateway_errors(gateway):
     errors += _choice_errors(gateway, policy, job_minutes)
     errors += _account_errors(gateway, policy)
     errors += _size_errors(gateway)
+    errors += _sand_errors(gateway, policy)
     errors += _environment_errors(gateway)
     errors += _number_errors(gateway)
     return errors

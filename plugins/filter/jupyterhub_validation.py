@@ -27,6 +27,7 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SlurmValueError,
     over_time_limit,
     parse_memory_mb,
+    sand_memory_problem,
     time_minutes,
 )
 
@@ -125,6 +126,16 @@ def profile_value_errors(where, profile):
     return errors
 
 
+def profile_sand_errors(where, profile, policy):
+    """A profile's memory against what sand finds free on a full machine."""
+    try:
+        memory = parse_memory_mb(profile.get("memory"))
+    except SlurmValueError:
+        return []  # reported by profile_value_errors
+    problem = sand_memory_problem(where, memory, profile.get("partition"), policy) if memory else None
+    return [problem] if problem else []
+
+
 def profiles_errors(profiles, policy, slurm_account):
     """Every problem of jupyterhub_profiles."""
     if not isinstance(profiles, list):
@@ -141,6 +152,7 @@ def profiles_errors(profiles, policy, slurm_account):
         errors += profile_key_errors(where, profile)
         errors += profile_policy_errors(where, profile, policy, account)
         errors += profile_value_errors(where, profile)
+        errors += profile_sand_errors(where, profile, policy)
     return errors
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import SLURM_CONF_RESTART_KEYS
 
 try:
     import hostlist
@@ -83,11 +84,22 @@ def slurm_node_lines(nodes):
     return lines
 
 
+def slurm_conf_restart_keys(config, restart=True):
+    """The keys of a slurm.conf dict whose change needs the daemons restarted
+    (restart=True), or the others (restart=False), in their order. Keys
+    match in any letter case, as slurm.conf reads them."""
+    if not isinstance(config, dict):
+        raise AnsibleFilterError("slurm_conf_restart_keys expects a dict of slurm.conf keys")
+    needs = {key.lower() for key in SLURM_CONF_RESTART_KEYS}
+    return {key: value for key, value in config.items() if (str(key).lower() in needs) == bool(restart)}
+
+
 class FilterModule:
     """slurm.conf filters."""
 
     def filters(self):
         return {
+            "slurm_conf_restart_keys": slurm_conf_restart_keys,
             "slurm_conf_value": slurm_conf_value,
             "slurm_hostlist": slurm_hostlist,
             "slurm_hostlist_expand": slurm_hostlist_expand,

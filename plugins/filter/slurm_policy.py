@@ -16,6 +16,12 @@ partitions and QOS the role applies, as lists of dicts with `name`:
   `short` in the preset; its share of the compute CPUs), Preempt of the QOS
   that outrank `scavenger` and PreemptMode of `scavenger`; and bf_window, the
   longest finite partition MaxTime within Slurm's bounds.
+- The sand mode (`slurm_sand_mode`, SAND_MODES) chooses how sand gets CPUs on
+  a full machine. It derives the slurm.conf keys PreemptType and PreemptMode,
+  DefMemPerCPU from the nodes' memory per CPU (so that a job naming no memory
+  no longer takes a whole node), and in `suspend` mode the keys of the
+  partitions below the sand partition that let their jobs be suspended
+  (OverSubscribe=FORCE:1) while keeping memory free for sand (MaxMemPerCPU).
 
 Mistakes in the shape of these variables are returned as `errors`
 (sentences naming the variable and the fix) for the validation play; the
@@ -41,7 +47,24 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
 BF_WINDOW_MIN = 2880
 BF_WINDOW_MAX = 43200
 
-# The QOS that slurm_preempt_scavenger lets the others preempt.
+# How sand (the partition with the highest PriorityTier) gets CPUs on a full
+# machine: the slurm.conf keys each mode sets.
+#  suspend: sand suspends running jobs of lower partitions (they keep their
+#           memory and resume where they stopped when the sand job ends).
+#  tiers:   queue order only: sand starts when some running job ends.
+#  requeue: QOS above `scavenger` requeue running scavenger jobs (their work
+#           since the start is lost unless they checkpoint).
+SAND_MODES = {
+    "suspend": {"PreemptType": "preempt/partition_prio", "PreemptMode": "SUSPEND,GANG"},
+    "tiers": {"PreemptType": "preempt/none", "PreemptMode": "OFF"},
+    "requeue": {"PreemptType": "preempt/qos", "PreemptMode": "REQUEUE"},
+}
+# OverSubscribe of the partitions whose jobs sand suspends: one job per core,
+# as without it, but suspendable (Slurm suspends only jobs of partitions that
+# allow oversubscription).
+SUSPENDABLE_OVERSUBSCRIBE = "FORCE:1"
+
+# The QOS that the requeue mode lets the others preempt.
 SCAVENGER_QOS = "scavenger"
 # Slurm's PriorityTier of a partition that sets none.
 DEFAULT_PRIORITY_TIER = 1
@@ -237,28 +260,132 @@ def _derive_short_share(partitions, qos, cpus, percent, errors):
         target["GrpTRES"] = f"cpu={cpus}"
 
 
-def _derive_preempt(qos, preempt_scavenger, errors):
+def _derive_preempt(qos, requeue, errors):
     """Preempt of the QOS above `scavenger` and PreemptMode of `scavenger`,
-    where the site does not set them. With preemption off, Preempt is set
-    empty, so that switching it off clears what switching it on set."""
+    where the site does not set them. Outside the requeue mode Preempt is set
+    empty, so that leaving that mode clears what it set."""
     scavenger = _first(qos, SCAVENGER_QOS)
     if scavenger is None:
-        if preempt_scavenger is True:
+        if requeue:
             errors.append(
-                f"slurm_preempt_scavenger is true, but slurm_qos has no QOS "
-                f"'{SCAVENGER_QOS}', the QOS it lets the others preempt: keep the "
-                f"preset's (or add one of that name), or set slurm_preempt_scavenger: false.")
+                f"slurm_sand_mode is requeue, but slurm_qos has no QOS "
+                f"'{SCAVENGER_QOS}', the QOS whose jobs it lets the others requeue: keep the "
+                f"preset's (or add one of that name), or choose another slurm_sand_mode.")
         return
-    on = preempt_scavenger is True
     floor = _as_int(scavenger.get(_key(scavenger, "Priority") or "Priority", 0))
     for name, attrs in qos:
         if str(name) == SCAVENGER_QOS or floor is None:
             continue
         priority = _as_int(attrs.get(_key(attrs, "Priority") or "Priority", 0))
         if priority is not None and priority > floor and _key(attrs, "Preempt") is None:
-            attrs["Preempt"] = SCAVENGER_QOS if on else ""
+            attrs["Preempt"] = SCAVENGER_QOS if requeue else ""
     if _key(scavenger, "PreemptMode") is None:
-        scavenger["PreemptMode"] = "requeue" if on else "cluster"
+        scavenger["PreemptMode"] = "requeue" if requeue else "cluster"
+
+
+def _memory_per_cpu(nodes):
+    """MiB of memory per CPU of the leanest compute node, and MiB of the
+    smallest node; (None, None) while a node's size is unknown (0 or missing,
+    as in the first play without slurm_node_config)."""
+    per_cpu, smallest = [], []
+    for node in nodes or []:
+        cpus = _as_int(node.get("CPUs")) if isinstance(node, Mapping) else None
+        memory = _as_int(node.get("RealMemory")) if isinstance(node, Mapping) else None
+        if not cpus or not memory or cpus <= 0 or memory <= 0:
+            return None, None
+        per_cpu.append(memory // cpus)
+        smallest.append(memory)
+    if not per_cpu:
+        return None, None
+    return min(per_cpu), min(smallest)
+
+
+def _set_default(attrs, key, value, *alternatives):
+    """attrs[key] = value unless the site set key or one of `alternatives`."""
+    if all(_key(attrs, k) is None for k in (key, *alternatives)):
+        attrs[key] = value
+
+
+class _SandMode:
+    """The keys a sand mode derives: slurm.conf keys (`config`), keys of the
+    partitions, and the memory a sand job finds free on a full node."""
+
+    def __init__(self, policy, partitions, errors):
+        self.mode = policy.get("sand_mode")
+        self.partitions = partitions
+        self.errors = errors
+        self.site_config = policy.get("config") or {}
+        self.select = str(policy.get("select_type_parameters") or "")
+        self.raw_percent = policy.get("sand_memory_percent")
+        self.percent = _as_int(self.raw_percent)
+        self.per_cpu, self.smallest = _memory_per_cpu(policy.get("nodes"))
+        self.config = {}
+        self.sand_memory_mb = None
+        sand = _sand_partition(partitions)
+        self.sand_partition = str(sand[0]) if sand else None
+
+    def derive(self):
+        if self.mode not in SAND_MODES:
+            self.errors.append(
+                f"slurm_sand_mode must be one of {', '.join(SAND_MODES)}, not "
+                f"{self.mode!r} (docs/sand-policy.md compares them).")
+            return
+        if self.percent is None or not 1 <= self.percent <= 90:
+            self.errors.append(
+                f"slurm_sand_memory_percent must be a whole number from 1 to 90 (percent "
+                f"of each compute node's memory that jobs of the lower partitions leave "
+                f"free for sand in suspend mode); it is {self.raw_percent!r}.")
+            self.percent = None
+        for key in ("PreemptType", "PreemptMode"):
+            if _key(self.site_config, key) is not None:
+                self.errors.append(
+                    f"slurm_config sets {key}, which slurm_sand_mode sets "
+                    f"({self.mode}: {key}={SAND_MODES[self.mode][key]}); remove "
+                    f"{key} from slurm_config and choose the mode with slurm_sand_mode.")
+        self.config.update(SAND_MODES[self.mode])
+        if self.per_cpu is not None and _key(self.site_config, "DefMemPerNode") is None:
+            self.config["DefMemPerCPU"] = self.per_cpu
+        if self.mode == "suspend":
+            self._suspend()
+
+    def _suspend(self):
+        if "memory" not in self.select.lower() and _sand_partition(self.partitions) is not None:
+            self.errors.append(
+                f"slurm_sand_mode suspend needs memory tracked by the scheduler "
+                f"(SelectTypeParameters with _Memory, e.g. CR_Core_Memory; it is "
+                f"'{self.select}'): a suspended job keeps its memory, and without "
+                f"tracking sand would start on nodes whose memory is full. Set "
+                f"slurm_config.SelectTypeParameters: CR_Core_Memory, or choose "
+                f"slurm_sand_mode: tiers.")
+        sand = _sand_partition(self.partitions)
+        if sand is None:
+            # No partition above the others (one partition, or a site that
+            # gives them all one tier): nothing is sand, so nothing suspends;
+            # Slurm is told so instead of running an idle preemption plugin.
+            self.config.update(SAND_MODES["tiers"])
+            return
+        sand_name, sand_attrs = sand
+        rock_mb = sand_mb = None
+        if self.per_cpu is not None and self.percent is not None:
+            rock_mb = max(1, self.per_cpu * (100 - self.percent) // 100)
+            sand_mb = max(1, self.per_cpu * self.percent // 100)
+            self.sand_memory_mb = self.smallest * self.percent // 100
+            _set_default(sand_attrs, "DefMemPerCPU", sand_mb, "DefMemPerNode")
+        for name, attrs in self.partitions:
+            if str(name) == str(sand_name):
+                continue
+            key = _key(attrs, "OverSubscribe")
+            if key is None:
+                attrs["OverSubscribe"] = SUSPENDABLE_OVERSUBSCRIBE
+            elif not str(attrs[key]).upper().startswith("FORCE"):
+                self.errors.append(
+                    f"slurm_partitions.{name}: OverSubscribe={attrs[key]}, but in "
+                    f"slurm_sand_mode suspend the sand partition '{sand_name}' can suspend "
+                    f"only jobs of partitions with OverSubscribe=FORCE; remove the key (the "
+                    f"role sets {SUSPENDABLE_OVERSUBSCRIBE}) or choose slurm_sand_mode: tiers.")
+            if rock_mb is not None:
+                _set_default(attrs, "MaxMemPerCPU", rock_mb, "MaxMemPerNode")
+                _set_default(attrs, "DefMemPerCPU", rock_mb, "DefMemPerNode")
 
 
 def _bf_window(partitions):
@@ -283,10 +410,16 @@ def slurm_policy(policy):
 
     `policy` is a dict with partitions_preset, partitions, qos_preset, qos
     (the role's variables of those names), short_share_percent, compute_cpus
-    (CPUs of all compute nodes) and preempt_scavenger. Returns a dict with
-    `partitions` and `qos` (lists of dicts with `name`, in preset order then
-    the site's additions in their order), `bf_window` (minutes),
-    `short_share_cpus` and `errors` (shape mistakes, for validation).
+    (CPUs of all compute nodes), sand_mode, sand_memory_percent, nodes
+    (CPUs and RealMemory of every compute node), config (the site's
+    slurm_config) and select_type_parameters (the effective one). Returns a
+    dict with `partitions` and `qos` (lists of dicts with `name`, in preset
+    order then the site's additions in their order), `config` (the slurm.conf
+    keys the sand mode derives), `bf_window` (minutes), `short_share_cpus`,
+    `sand_partition` (the name of the partition with the highest tier, or None),
+    `sand_memory_mb` (memory a sand job finds free on the smallest node when
+    the lower partitions fill it, in suspend mode; else None) and `errors`
+    (mistakes found on the way, for validation).
     """
     if not isinstance(policy, Mapping):
         raise AnsibleFilterError(
@@ -302,10 +435,15 @@ def slurm_policy(policy):
     cpus = slurm_short_share_cpus(policy.get("compute_cpus"),
                                   policy.get("short_share_percent"))
     _derive_short_share(partitions, qos, cpus, policy.get("short_share_percent"), errors)
-    _derive_preempt(qos, policy.get("preempt_scavenger"), errors)
+    _derive_preempt(qos, policy.get("sand_mode") == "requeue", errors)
+    sand = _SandMode(policy, partitions, errors)
+    sand.derive()
     return {
         "partitions": _listed(partitions),
         "qos": _listed(qos),
+        "config": sand.config,
+        "sand_memory_mb": sand.sand_memory_mb,
+        "sand_partition": sand.sand_partition,
         "bf_window": _bf_window(partitions),
         "short_share_cpus": cpus,
         "errors": errors,

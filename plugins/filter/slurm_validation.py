@@ -245,8 +245,7 @@ class _Checker:
                      f"lowercase).")
 
     def booleans(self):
-        for var, key in (("slurm_qos_purge", "qos_purge"),
-                         ("slurm_preempt_scavenger", "preempt_scavenger")):
+        for var, key in (("slurm_qos_purge", "qos_purge"),):
             value = self.site.get(key)
             if isinstance(value, bool):
                 continue
@@ -260,6 +259,15 @@ class _Checker:
             else:
                 self.add(f"{var} must be true or false, not "
                          f"{type_name(value)} ({value!r}).")
+
+    def retired(self):
+        """Variables of earlier releases, with what replaced them."""
+        retired = self.site.get("retired") or {}
+        if retired.get("slurm_preempt_scavenger") is not None:
+            self.add("slurm_preempt_scavenger was replaced by slurm_sand_mode: write "
+                     "slurm_sand_mode: requeue for true (scavenger jobs requeued), or keep "
+                     "the default slurm_sand_mode: suspend (nothing lost) for false; "
+                     "then drop slurm_preempt_scavenger.")
 
     def short_share(self):
         value = self.site.get("short_share_percent")
@@ -756,7 +764,8 @@ def slurm_site_errors(site):
     """Every problem of a site's Slurm settings, as sentences; [] if none.
 
     `site` is a dict with: cluster_name, partitions, qos, accounts, config (the
-    merged slurm.conf dict), qos_purge, preempt_scavenger, short_share_percent,
+    merged slurm.conf dict), qos_purge, retired (variables of earlier
+    releases -> their value or None), short_share_percent,
     groups (slurm_controller, slurm_dbd, slurm_compute, login -> host names)
     and node_names (Slurm node names of the compute hosts).
     """
@@ -768,6 +777,7 @@ def slurm_site_errors(site):
     checker.groups()
     checker.cluster_name()
     checker.booleans()
+    checker.retired()
     checker.short_share()
     checker.qos()          # first: partitions and accounts refer to QOS
     checker.partitions()

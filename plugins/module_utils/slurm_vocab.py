@@ -114,6 +114,23 @@ def over_time_limit(minutes, limit):
     return limit_minutes is not None and (minutes is None or minutes > limit_minutes)
 
 
+def sand_memory_problem(what, memory_mb, partition, policy):
+    """Why a job of ``memory_mb`` MiB in ``partition`` cannot start on a
+    machine full of long jobs (a sentence starting with ``what``), or None.
+    ``policy`` is the slurm role's policy: in suspend mode, `sand_partition`
+    and `sand_memory_mb` (the memory the lower partitions leave free on the
+    smallest node; None while node sizes are unknown)."""
+    free = policy.get('sand_memory_mb')
+    if policy.get('sand_mode') != 'suspend' or free in (None, '') or partition != policy.get('sand_partition'):
+        return None
+    if memory_mb <= int(free):
+        return None
+    return ('%s asks %s of memory, but while long jobs fill a node sand finds only %s free on the smallest '
+            'compute node (slurm_sand_memory_percent %s): on a full machine it would never start; ask less '
+            'memory or raise slurm_sand_memory_percent'
+            % (what, format_memory_mb(memory_mb), format_memory_mb(int(free)), policy.get('sand_memory_percent')))
+
+
 def format_time(seconds):
     """Seconds as Slurm prints a time: [D-]HH:MM:SS; None as UNLIMITED."""
     if seconds is None:
@@ -595,6 +612,18 @@ PARTITION_BOOLEAN_KEYS = (
     "RootOnly",
 )
 PARTITION_STATES = ("UP", "DOWN", "DRAIN", "INACTIVE")
+
+# Options of slurm.conf whose change `scontrol reconfigure` does not apply:
+# the daemons must restart (slurm.conf(5); checked for PreemptType on 22.05,
+# where a reconfigured controller shows the new value but does not preempt).
+SLURM_CONF_RESTART_KEYS = (
+    "AccountingStorageType", "AuthType", "CredType", "GresTypes",
+    "JobAcctGatherType", "JobContainerType", "LaunchType", "MpiDefault",
+    "PreemptMode", "PreemptType", "PriorityType", "ProctrackType",
+    "SchedulerType", "SelectType", "SelectTypeParameters", "SlurmctldPort",
+    "SlurmdPort", "SlurmdSpoolDir", "SlurmUser", "StateSaveLocation",
+    "SwitchType", "TaskPlugin", "TopologyPlugin",
+)
 
 # Options of slurm.conf (not the NodeName/PartitionName line options).
 SLURM_CONF_KEYS = (

@@ -50,7 +50,7 @@ def test_secret_and_config_files_are_protected(node, name, path, owner, mode):
     assert f.mode == mode
 
 
-@pytest.mark.parametrize("path", ["/etc/munge/munge.key", "/etc/slurm/slurm.conf", "/etc/slurm/nodes.conf"])
+@pytest.mark.parametrize("path", ["/etc/munge/munge.key", "/etc/slurm/slurm.conf", "/etc/slurm/nodes.conf", "/etc/slurm/plugins.conf"])
 def test_same_file_on_every_node(node, path):
     sums = {name: node(name).check_output(f"sha256sum {path}").split()[0] for name in [CONTROLLER, LOGIN, *COMPUTE]}
     assert len(set(sums.values())) == 1, sums

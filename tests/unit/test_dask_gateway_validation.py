@@ -193,3 +193,22 @@ def test_the_input_must_be_a_dict(value):
 
 def test_the_filter_is_registered_under_its_name():
     assert FilterModule().filters() == {"dask_gateway_errors": dask_gateway_errors}
+
+
+def test_workers_and_scheduler_against_what_sand_finds_free():
+    policy = dict(POLICY, sand_mode="suspend", sand_partition="short", sand_memory_mb=4096, sand_memory_percent=25)
+    assert dask_gateway_errors(_with(policy=policy)) == [
+        "dask_gateway_partition_choices: short: the largest worker (dask_gateway_worker_memory_gib.max) asks 8G of "
+        "memory, but while long jobs fill a node sand finds only 4G free on the smallest compute node "
+        "(slurm_sand_memory_percent 25): on a full machine it would never start; ask less memory or raise "
+        "slurm_sand_memory_percent"]
+    assert dask_gateway_errors(_with(policy=dict(policy, sand_memory_mb=1024))) == [
+        "dask_gateway_partition_choices: short: the largest worker (dask_gateway_worker_memory_gib.max) asks 8G of "
+        "memory, but while long jobs fill a node sand finds only 1G free on the smallest compute node "
+        "(slurm_sand_memory_percent 25): on a full machine it would never start; ask less memory or raise "
+        "slurm_sand_memory_percent",
+        "dask_gateway_partition_choices: short: the scheduler (dask_gateway_scheduler_memory_gib) asks 2G of memory, "
+        "but while long jobs fill a node sand finds only 1G free on the smallest compute node "
+        "(slurm_sand_memory_percent 25): on a full machine it would never start; ask less memory or raise "
+        "slurm_sand_memory_percent"]
+    assert dask_gateway_errors(_with(policy=dict(policy, sand_mode="tiers"))) == []

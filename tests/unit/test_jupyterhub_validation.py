@@ -155,3 +155,23 @@ def test_every_problem_is_reported_at_once():
         settings["profiles"][0].update(partition="gpu", cpus=0)
         settings["services"][0].update(api_token="short")
     assert len(jupyterhub_errors(_with(change))) == 6
+
+
+SUSPEND = {"sand_mode": "suspend", "sand_partition": "short", "sand_memory_mb": 3000, "sand_memory_percent": 25}
+
+
+@pytest.mark.parametrize(("sand", "memory", "expected"), [
+    pytest.param(SUSPEND, "4G", [
+        f"{WHERE} asks 4G of memory, but while long jobs fill a node sand finds only 3000M free on the smallest "
+        "compute node (slurm_sand_memory_percent 25): on a full machine it would never start; ask less memory or "
+        "raise slurm_sand_memory_percent"], id="above-the-headroom"),
+    pytest.param(SUSPEND, "2G", [], id="within-the-headroom"),
+    pytest.param(dict(SUSPEND, sand_memory_mb=None), "64G", [], id="node-sizes-unknown"),
+    pytest.param(dict(SUSPEND, sand_mode="tiers"), "64G", [], id="not-suspend"),
+    pytest.param(dict(SUSPEND, sand_partition="batch"), "64G", [], id="other-partition"),
+])
+def test_profile_memory_against_what_sand_finds_free(sand, memory, expected):
+    def change(settings):
+        settings["policy"].update(sand)
+        settings["profiles"][0]["memory"] = memory
+    assert jupyterhub_errors(_with(change)) == expected

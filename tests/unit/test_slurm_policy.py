@@ -43,7 +43,11 @@ def policy(**changes):
         "qos": {},
         "short_share_percent": 100,
         "compute_cpus": 4,
-        "preempt_scavenger": False,
+        "sand_mode": "tiers",
+        "sand_memory_percent": 25,
+        "nodes": [],
+        "config": {},
+        "select_type_parameters": "CR_Core_Memory",
     }
     value.update(changes)
     return value
@@ -73,7 +77,8 @@ def test_the_role_defaults_are_the_empty_dicts_over_the_presets():
 def test_the_preset_alone_gives_the_demo_policy():
     result = slurm_policy(policy())
     assert result == {"partitions": DEMO_PARTITIONS, "qos": DEMO_QOS, "bf_window": 2880,
-                      "short_share_cpus": 4, "errors": []}
+                      "short_share_cpus": 4, "errors": [], "sand_memory_mb": None,
+                      "sand_partition": "short", "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"}}
 
 
 def test_the_presets_hold_no_jinja_and_no_derived_values():
@@ -147,7 +152,8 @@ def test_the_full_list_form_replaces_the_preset():
     assert result == {
         "partitions": site_partitions,
         "qos": [{"name": "normal", "Priority": 10}, {"name": "short", "MaxWall": "2:00:00"}],
-        "bf_window": 2880, "short_share_cpus": 4, "errors": []}
+        "bf_window": 2880, "short_share_cpus": 4, "errors": [], "sand_memory_mb": None,
+        "sand_partition": None, "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"}}
 
 
 def test_the_old_full_list_gives_what_it_gave():
@@ -160,7 +166,7 @@ def test_the_old_full_list_gives_what_it_gave():
 def test_the_list_form_gets_the_derived_values_it_does_not_set():
     site_qos = [{"name": "scavenger", "Priority": 0}, {"name": "normal", "Priority": 10},
                 {"name": "short"}]
-    result = slurm_policy(policy(qos=site_qos, preempt_scavenger=True))
+    result = slurm_policy(policy(qos=site_qos, sand_mode="requeue"))
     assert result["qos"] == [
         {"name": "scavenger", "Priority": 0, "PreemptMode": "requeue"},
         {"name": "normal", "Priority": 10, "Preempt": "scavenger"},
@@ -192,13 +198,13 @@ def test_short_share_cpus(cpus, percent, share):
     assert qos_of(result, "short") == expected
 
 
-@pytest.mark.parametrize(("on", "preempt", "mode"), [
-    (True, "scavenger", "requeue"),
-    (False, "", "cluster"),
-    ("true", "", "cluster"),  # not a boolean: validation reports it
+@pytest.mark.parametrize(("sand_mode", "preempt", "mode"), [
+    ("requeue", "scavenger", "requeue"),
+    ("tiers", "", "cluster"),
+    ("suspend", "", "cluster"),
 ])
-def test_preempt_lists_follow_the_switch(on, preempt, mode):
-    result = slurm_policy(policy(preempt_scavenger=on))
+def test_preempt_lists_follow_the_sand_mode(sand_mode, preempt, mode):
+    result = slurm_policy(policy(sand_mode=sand_mode))
     assert [(q["name"], q.get("Preempt")) for q in result["qos"]] == [
         ("normal", preempt), ("interactive", preempt), ("burst", preempt),
         ("scavenger", None), ("short", None)]
@@ -206,7 +212,7 @@ def test_preempt_lists_follow_the_switch(on, preempt, mode):
 
 
 def test_preempt_follows_scavenger_priority():
-    result = slurm_policy(policy(qos={"scavenger": {"Priority": 100}}, preempt_scavenger=True))
+    result = slurm_policy(policy(qos={"scavenger": {"Priority": 100}}, sand_mode="requeue"))
     assert [(q["name"], q.get("Preempt")) for q in result["qos"]] == [
         ("normal", None), ("interactive", "scavenger"), ("burst", "scavenger"),
         ("scavenger", None), ("short", None)]
@@ -376,7 +382,99 @@ def test_no_single_highest_tier_derives_no_share(partitions):
 
 
 def test_preemption_without_a_scavenger_qos_is_an_error():
-    result = slurm_policy(policy(qos={"scavenger": None}, preempt_scavenger=True))
+    result = slurm_policy(policy(qos={"scavenger": None}, sand_mode="requeue"))
     assert result["errors"] == [
-        "slurm_preempt_scavenger is true, but slurm_qos has no QOS 'scavenger', the QOS it lets the others "
-        "preempt: keep the preset's (or add one of that name), or set slurm_preempt_scavenger: false."]
+        "slurm_sand_mode is requeue, but slurm_qos has no QOS 'scavenger', the QOS whose jobs it lets the "
+        "others requeue: keep the preset's (or add one of that name), or choose another slurm_sand_mode."]
+
+
+# --- Sand modes -------------------------------------------------------------------
+DEMO_NODES = [{"CPUs": 2, "RealMemory": 2000}, {"CPUs": 2, "RealMemory": 2000}]
+
+
+def partition_of(result, name):
+    return next(p for p in result["partitions"] if p["name"] == name)
+
+
+@pytest.mark.parametrize(("sand_mode", "preempt_type", "preempt_mode"), [
+    ("suspend", "preempt/partition_prio", "SUSPEND,GANG"),
+    ("tiers", "preempt/none", "OFF"),
+    ("requeue", "preempt/qos", "REQUEUE"),
+])
+def test_each_mode_sets_the_preemption_keys_and_a_memory_default(sand_mode, preempt_type, preempt_mode):
+    result = slurm_policy(policy(sand_mode=sand_mode, nodes=DEMO_NODES))
+    assert result["errors"] == []
+    assert result["config"] == {"PreemptType": preempt_type, "PreemptMode": preempt_mode, "DefMemPerCPU": 1000}
+
+
+def test_suspend_makes_the_lower_partitions_suspendable_with_memory_left_for_sand():
+    result = slurm_policy(policy(sand_mode="suspend", nodes=DEMO_NODES, sand_memory_percent=40))
+    assert result["errors"] == []
+    assert partition_of(result, "batch") == {**DEMO_PARTITIONS[0], "OverSubscribe": "FORCE:1",
+                                             "MaxMemPerCPU": 600, "DefMemPerCPU": 600}
+    assert partition_of(result, "short") == {**DEMO_PARTITIONS[1], "DefMemPerCPU": 400}
+    # Two 600 MiB CPUs of rocks leave 800 MiB of the 2000 MiB node.
+    assert result["sand_memory_mb"] == 800
+
+
+def test_suspend_uses_the_leanest_and_the_smallest_node():
+    nodes = [{"CPUs": 128, "RealMemory": 515000}, {"CPUs": 64, "RealMemory": 1030000}, {"CPUs": 32, "RealMemory": 120000}]
+    result = slurm_policy(policy(sand_mode="suspend", nodes=nodes))
+    assert result["config"]["DefMemPerCPU"] == 3750
+    assert partition_of(result, "batch")["MaxMemPerCPU"] == 3750 * 75 // 100
+    assert result["sand_memory_mb"] == 120000 * 25 // 100
+
+
+def test_suspend_keeps_what_the_site_sets():
+    result = slurm_policy(policy(
+        sand_mode="suspend", nodes=DEMO_NODES,
+        partitions={"batch": {"OverSubscribe": "FORCE:2", "MaxMemPerNode": 1500}, "short": {"DefMemPerCPU": 100}},
+        config={"DefMemPerNode": 500}))
+    assert result["errors"] == []
+    batch = partition_of(result, "batch")
+    assert (batch["OverSubscribe"], batch["MaxMemPerNode"], "MaxMemPerCPU" in batch) == ("FORCE:2", 1500, False)
+    assert partition_of(result, "short")["DefMemPerCPU"] == 100
+    assert "DefMemPerCPU" not in result["config"]
+
+
+def test_node_sizes_unknown_derive_no_memory():
+    result = slurm_policy(policy(sand_mode="suspend", nodes=[{"CPUs": 0, "RealMemory": 0}]))
+    assert result["errors"] == []
+    assert "DefMemPerCPU" not in result["config"]
+    assert "MaxMemPerCPU" not in partition_of(result, "batch")
+    assert partition_of(result, "batch")["OverSubscribe"] == "FORCE:1"
+    assert result["sand_memory_mb"] is None
+
+
+@pytest.mark.parametrize(("changes", "errors"), [
+    pytest.param({"sand_mode": "lane"}, [
+        "slurm_sand_mode must be one of suspend, tiers, requeue, not 'lane' (docs/sand-policy.md compares them)."],
+        id="unknown-mode"),
+    pytest.param({"sand_memory_percent": 95}, [
+        "slurm_sand_memory_percent must be a whole number from 1 to 90 (percent of each compute node's memory "
+        "that jobs of the lower partitions leave free for sand in suspend mode); it is 95."], id="percent-range"),
+    pytest.param({"config": {"preempttype": "preempt/qos"}}, [
+        "slurm_config sets PreemptType, which slurm_sand_mode sets (suspend: PreemptType=preempt/partition_prio); "
+        "remove PreemptType from slurm_config and choose the mode with slurm_sand_mode."], id="preempt-type-by-hand"),
+    pytest.param({"select_type_parameters": "CR_Core"}, [
+        "slurm_sand_mode suspend needs memory tracked by the scheduler (SelectTypeParameters with _Memory, e.g. "
+        "CR_Core_Memory; it is 'CR_Core'): a suspended job keeps its memory, and without tracking sand would start "
+        "on nodes whose memory is full. Set slurm_config.SelectTypeParameters: CR_Core_Memory, or choose "
+        "slurm_sand_mode: tiers."], id="memory-not-tracked"),
+    pytest.param({"partitions": {"batch": {"OverSubscribe": "NO"}}}, [
+        "slurm_partitions.batch: OverSubscribe=NO, but in slurm_sand_mode suspend the sand partition 'short' can "
+        "suspend only jobs of partitions with OverSubscribe=FORCE; remove the key (the role sets FORCE:1) or choose "
+        "slurm_sand_mode: tiers."], id="not-suspendable"),
+])
+def test_sand_mode_mistakes(changes, errors):
+    result = slurm_policy(policy(**{"sand_mode": "suspend", "nodes": DEMO_NODES, **changes}))
+    assert result["errors"] == errors
+
+
+def test_suspend_without_a_sand_partition_suspends_nothing():
+    result = slurm_policy(policy(sand_mode="suspend", nodes=DEMO_NODES, partitions={"short": {"PriorityTier": 1}},
+                                 select_type_parameters="CR_Core"))
+    assert result["errors"] == []
+    assert result["config"] == {"PreemptType": "preempt/none", "PreemptMode": "OFF", "DefMemPerCPU": 1000}
+    assert "OverSubscribe" not in partition_of(result, "batch")
+    assert result["sand_partition"] is None

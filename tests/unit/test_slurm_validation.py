@@ -57,7 +57,9 @@ def sample_site():
         "partitions": values["slurm_partitions"],
         "qos_preset": values["slurm_qos_preset"], "qos": values["slurm_qos"],
         "short_share_percent": values["slurm_short_share_percent"],
-        "compute_cpus": COMPUTE_CPUS, "preempt_scavenger": values["slurm_preempt_scavenger"],
+        "compute_cpus": COMPUTE_CPUS, "sand_mode": values["slurm_sand_mode"],
+        "sand_memory_percent": values["slurm_sand_memory_percent"], "nodes": [], "config": values["slurm_config"],
+        "select_type_parameters": values["slurm_config_defaults"]["SelectTypeParameters"],
     })
     assert policy["errors"] == []
     context = dict(values, __slurm_controller_name="head1", __slurm_dbd_name="head1",
@@ -66,7 +68,7 @@ def sample_site():
     values = {k: _render(v, context) if k.startswith("slurm_") else v for k, v in values.items()}
     values["slurm_partitions"] = policy["partitions"]
     values["slurm_qos"] = policy["qos"]
-    config = {k: v for k, v in {**values["slurm_config_defaults"], **values["slurm_config"]}.items()
+    config = {k: v for k, v in {**values["slurm_config_defaults"], **policy["config"], **values["slurm_config"]}.items()
               if v is not None}
     return {
         "cluster_name": values["slurm_cluster_name"],
@@ -75,7 +77,7 @@ def sample_site():
         "accounts": values["slurm_accounts"],
         "config": config,
         "qos_purge": values["slurm_qos_purge"],
-        "preempt_scavenger": values["slurm_preempt_scavenger"],
+        "retired": {"slurm_preempt_scavenger": None},
         "short_share_percent": values["slurm_short_share_percent"],
         "groups": {"slurm_controller": ["head1"], "slurm_dbd": ["head1"],
                    "slurm_compute": list(COMPUTE), "login": ["login1"]},
@@ -100,8 +102,7 @@ def test_sample_inventory_is_valid(site):
     assert errors_of(site) == []
 
 
-def test_sample_with_preemption_is_valid(site):
-    site["preempt_scavenger"] = True
+def test_sample_with_requeue_preemption_is_valid(site):
     for qos in site["qos"]:
         if "Preempt" in qos:
             qos["Preempt"] = "scavenger"
@@ -441,11 +442,11 @@ BAD = [
          "without quotes (on the command line: -e '{\"slurm_qos_purge\": false}')."],
         id="qos-purge-string"),
     pytest.param(
-        _set(["preempt_scavenger"], "yes"),
-        ["slurm_preempt_scavenger is the string 'yes', not a boolean: write "
-         "slurm_preempt_scavenger: true without quotes (on the command line: -e "
-         "'{\"slurm_preempt_scavenger\": true}')."],
-        id="preempt-scavenger-string"),
+        _set(["retired", "slurm_preempt_scavenger"], True),
+        ["slurm_preempt_scavenger was replaced by slurm_sand_mode: write slurm_sand_mode: requeue for true "
+         "(scavenger jobs requeued), or keep the default slurm_sand_mode: suspend (nothing lost) for false; then "
+         "drop slurm_preempt_scavenger."],
+        id="preempt-scavenger-retired"),
     pytest.param(
         _set(["short_share_percent"], 0),
         ["slurm_short_share_percent must be a whole number from 1 to 100 (percent of the compute "

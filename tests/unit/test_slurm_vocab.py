@@ -35,7 +35,6 @@ def qos_errors(**attributes):
         "accounts": [],
         "config": {},
         "qos_purge": False,
-        "preempt_scavenger": False,
         "short_share_percent": 50,
         "groups": {"slurm_controller": ["head"], "slurm_dbd": ["head"],
                    "slurm_compute": ["node1"], "login": []},
