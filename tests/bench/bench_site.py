@@ -98,11 +98,12 @@ def total_cpus():
 
 
 def sbatch_lines(jobs, user, partition, qos, time_limit, script, mem_per_cpu=None):
-    """One shell line per job: sbatch as user, printing the job id."""
+    """One shell line per job: sbatch as user, printing the job id. A job
+    of N CPUs is N one-CPU tasks, so a wide one may span nodes."""
     lines = []
     for job in jobs:
         argv = ["runuser", "-u", user, "--", "sbatch", "--parsable", f"--job-name={job['name']}",
-                f"--partition={partition}", f"--qos={qos}", "--ntasks=1", f"--cpus-per-task={job['cpus']}",
+                f"--partition={partition}", f"--qos={qos}", f"--ntasks={job['cpus']}",
                 f"--time={time_limit}", "--output=/dev/null", "--chdir=/tmp", "--account=datasci"]
         if mem_per_cpu:
             argv.append(f"--mem-per-cpu={mem_per_cpu}")
