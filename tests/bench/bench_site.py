@@ -61,10 +61,12 @@ def _conf_values(text, separator):
 
 
 def ensure_effective():
-    """Compare the keys of RESTART_KEYS in slurm.conf with what slurmctld
-    runs; restart slurmctld (jobs survive) where they differ. Returns the
-    keys that needed it (empty when the bundle applied everything)."""
-    written = _conf_values(dexec("ctl", "cat /etc/slurm/slurm.conf"), "=")
+    """Compare the keys of RESTART_KEYS in slurm.conf (and the files it
+    includes) with what slurmctld runs; restart slurmctld (jobs survive)
+    where they differ. Returns the keys that needed it (empty when the
+    bundle applied everything)."""
+    written = _conf_values(dexec("ctl", "cat /etc/slurm/slurm.conf; for f in $(awk '$1 == \"Include\" {print $2}'"
+                                        " /etc/slurm/slurm.conf); do cat $f; done"), "=")
     running = _conf_values(dexec("ctl", "scontrol show config"), "=")
     stale = [k for k in RESTART_KEYS
              if _normal(written.get(k, _SLURM_DEFAULTS.get(k))) != _normal(running.get(k))]
