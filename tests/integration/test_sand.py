@@ -1,0 +1,190 @@
+"""Sand on a full machine (slurm_sand_mode: suspend, the default): with every
+compute CPU held by long batch jobs of one user, short work of another user
+(a burst job, a notebook, a Dask Gateway worker) starts at once by suspending
+them; the long jobs resume and complete their full work, never requeued.
+Then, with the machine full of sand that nothing may suspend, the spawn page
+tells the user why the notebook waits and when it is expected to start."""
+
+import shutil
+import time
+
+import pytest
+from hub import BASE, LOGIN, _login, _spawn, _stop, pending_messages, request_spawn
+from kernel import Kernel
+
+# Seconds of work each long job does: one counter step per second of run
+# time. A job that was restarted would count from 0 again and end short.
+ROCK_SECONDS = 150
+ROCK_SCRIPT = f"""#!/bin/bash
+#SBATCH --job-name=rock --time=30:00 --nodes=1 --cpus-per-task=2 --output=/dev/null
+f="$HOME/sand-test/$SLURM_JOB_ID.count"
+n=0
+while [ "$n" -lt {ROCK_SECONDS} ]; do n=$((n + 1)); echo "$n" > "$f"; sleep 1; done
+"""
+
+
+def _squeue(node, user):
+    out = node(LOGIN).check_output(f"squeue --noheader --user={user} --format='%i|%j|%P|%q|%T|%N'")
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def _states(node, user, name=None):
+    return {job[0]: job[4] for job in _squeue(node, user) if name is None or job[1] == name}
+
+
+def _as(user, command):
+    return f"runuser -u {user} -- {command}"
+
+
+def _wait(check, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(1)
+
+
+def _counter(node, job):
+    return int(node(LOGIN).check_output(f"cat /home/alice/sand-test/{job}.count") or 0)
+
+
+@pytest.fixture(scope="module")
+def rocks(node):
+    """Two long batch jobs of alice holding every compute CPU (2 nodes x 2)."""
+    login = node(LOGIN)
+    login.check_output(_as("alice", "mkdir -p /home/alice/sand-test"))
+    login.check_output(_as("alice", "tee /home/alice/sand-test/rock.sh >/dev/null <<'EOF'\n" + ROCK_SCRIPT + "EOF"))
+    jobs = [login.check_output(_as("alice", "sbatch --parsable --chdir=/home/alice/sand-test "
+                                            "/home/alice/sand-test/rock.sh")).strip() for _ in range(2)]
+    _wait(lambda: list(_states(node, "alice", "rock").values()) == ["RUNNING"] * 2, 120, "the long jobs did not start")
+    idle = login.check_output("sinfo --noheader --states=idle,mixed --format=%N")
+    assert idle == "", f"nodes with free CPUs left beside the long jobs: {idle}"
+    yield jobs
+    login.run(f"scancel {' '.join(jobs)}")
+    login.run(_as("alice", "rm -rf /home/alice/sand-test"))
+
+
+def _sand_starts_by_suspending(node, rocks, start, user, name):
+    """Runs start() (which submits sand) and returns seconds until its job
+    named `name` runs; checks that a long job was suspended for it and
+    stopped counting meanwhile."""
+    t0 = time.monotonic()
+    start()
+    _wait(lambda: "RUNNING" in _states(node, user, name).values(), 120, f"{name} of {user} did not start")
+    seconds = time.monotonic() - t0
+    suspended = [job for job, state in _states(node, "alice", "rock").items() if state == "SUSPENDED"]
+    assert suspended, f"no long job suspended for {name}: {_squeue(node, 'alice')}"
+    before = _counter(node, suspended[0])
+    time.sleep(3)
+    assert _counter(node, suspended[0]) == before, "a suspended job went on counting"
+    return seconds
+
+
+def test_a_burst_job_starts_at_once_by_suspending_a_long_job(node, rocks):
+    login = node(LOGIN)
+    seconds = _sand_starts_by_suspending(node, rocks, lambda: login.check_output(_as(
+        "bob", "sbatch --parsable --chdir=/home/bob --job-name=burst-test --partition=short --qos=burst "
+               "--cpus-per-task=1 --output=/dev/null --wrap='sleep 10'")), "bob", "burst-test")
+    print(f"\nburst job on a full machine: running {seconds:.1f} s after sbatch")
+    _wait(lambda: not _states(node, "bob", "burst-test"), 120, "the burst job did not end")
+    _wait(lambda: list(_states(node, "alice", "rock").values()) == ["RUNNING"] * 2, 60,
+          "the long jobs did not resume after the burst job")
+
+
+def test_a_notebook_and_a_dask_worker_start_on_the_full_machine(node, rocks, ca_file):
+    session = _login(ca_file, "bob")
+    try:
+        seconds = _sand_starts_by_suspending(node, rocks, lambda: _spawn(session, "bob", "burst"), "bob", "jupyter-notebook")
+        print(f"\nnotebook on a full machine: ready {seconds:.1f} s after the spawn request")
+        kernel = Kernel(session, "bob")
+        try:
+            out = kernel.run(
+                "import time\nfrom dask_gateway import Gateway\n"
+                "t0 = time.monotonic()\ncluster = Gateway().new_cluster()\ncluster.scale(1)\n"
+                "client = cluster.get_client()\nclient.wait_for_workers(1, timeout=300)\n"
+                "print('WORKER', round(time.monotonic() - t0, 1), client.submit(sum, [1, 2]).result())\n")
+            _, took, result = out.split()[-3:]
+            print(f"new_cluster() to 1 worker on a full machine: {took} s")
+            assert result == "3"
+            dask = [job for job in _squeue(node, "bob") if job[1] == "dask-gateway"]
+            assert len(dask) == 2 and {job[3] for job in dask} == {"burst"}, dask
+            assert "SUSPENDED" in _states(node, "alice", "rock").values()
+            kernel.run("cluster.shutdown()")
+        finally:
+            kernel.close()
+    finally:
+        _stop(session, "bob")
+    _wait(lambda: not _squeue(node, "bob"), 120, "bob's jobs did not end")
+
+
+def test_the_long_jobs_resume_and_complete_their_full_work_without_requeue(node, rocks):
+    _wait(lambda: not _states(node, "alice", "rock"), ROCK_SECONDS + 300, "the long jobs did not end")
+    login = node(LOGIN)
+    for job in rocks:
+        # --duplicates lists every run of a job: a requeued job has two.
+        records = login.check_output(f"sacct --noheader --parsable2 --duplicates --allocations --jobs={job} "
+                                     "--format=JobID,State,Suspended,Elapsed").splitlines()
+        assert len(records) == 1, f"job {job} ran more than once: {records}"
+        _, state, suspended, elapsed = records[0].split("|")
+        print(f"\nlong job {job}: {state}, suspended {suspended}, elapsed {elapsed}")
+        assert state == "COMPLETED"
+        assert suspended != "00:00:00", f"job {job} was never suspended"
+        assert _counter(node, job) == ROCK_SECONDS, "a long job lost work"
+
+
+@pytest.fixture
+def sand_fills_the_machine(node):
+    """Every compute CPU held by alice's burst jobs, which nothing suspends."""
+    login = node(LOGIN)
+    _wait(lambda: login.check_output("sinfo --noheader --partition=short --states=allocated,mixed --format=%N") == "",
+          120, "the compute nodes did not become idle")
+    jobs = []
+    for _ in range(4):
+        jobs.append(login.check_output(_as("alice", "sbatch --parsable --chdir=/home/alice --job-name=sand-fill "
+                                                    "--partition=short --qos=burst --cpus-per-task=1 --mem=100M "
+                                                    "--time=5:00 --output=/dev/null --wrap='sleep 240'")).strip())
+        # Slurm 22.05 on cgroup v1 can fail two jobs of one user that start
+        # in the same instant on one node (cpuset "Device or resource busy").
+        time.sleep(1)
+    _wait(lambda: list(_states(node, "alice", "sand-fill").values()) == ["RUNNING"] * 4, 60, "the sand did not start")
+    yield
+    login.run(f"scancel {' '.join(jobs)}")
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")
+def test_the_spawn_page_says_why_the_notebook_waits(node, ca_file, sand_fills_the_machine):
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, FLAGS
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            page = browser.new_context(ignore_https_errors=True).new_page()
+            page.goto(f"{BASE}/hub/login")
+            page.fill("input[name=username]", "bob")
+            page.fill("input[name=password]", "bob-demo-password")
+            page.click("#login_submit")
+            page.wait_for_selector("select[name=profile]", timeout=60_000)
+            page.select_option("select[name=profile]", "burst")
+            page.click("form#spawn_form [type=submit]")
+            page.wait_for_url("**/spawn-pending/bob**", timeout=60_000)
+            page.wait_for_function("document.body.innerText.includes('Expected start')", timeout=90_000)
+            text = page.inner_text("body")
+            browser.close()
+        line = next(line for line in text.splitlines() if "Expected start" in line)
+        print(f"\nspawn page on a machine full of sand: {line}")
+        assert "(PENDING) waits in the Slurm queue:" in line
+        assert [job[4] for job in _squeue(node, "bob")] == ["PENDING"]
+    finally:
+        _stop(_login(ca_file, "bob"), "bob")
+    _wait(lambda: not _squeue(node, "bob"), 120, "bob's pending job was not cancelled with the server")
+
+
+def test_the_event_stream_carries_the_same_message(node, ca_file, sand_fills_the_machine):
+    session = _login(ca_file, "bob")
+    try:
+        request_spawn(session, "bob", "burst")
+        messages = pending_messages(session, "bob", until=lambda m: "Expected start" in m, timeout=90)
+        assert any("(PENDING) waits in the Slurm queue:" in m and "Expected start" in m for m in messages), messages
+    finally:
+        _stop(session, "bob")
+    _wait(lambda: not _squeue(node, "bob"), 120, "bob's pending job was not cancelled with the server")
