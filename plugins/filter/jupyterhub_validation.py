@@ -133,7 +133,15 @@ def profile_sand_errors(where, profile, policy):
     except SlurmValueError:
         return []  # reported by profile_value_errors
     problem = sand_memory_problem(where, memory, profile.get("partition"), policy) if memory else None
-    return [problem] if problem else []
+    errors = [problem] if problem else []
+    sand = policy.get("sand_partition")
+    partitions = _by_name(policy.get("partitions"))
+    if policy.get("sand_mode") == "suspend" and sand and profile.get("partition") not in (sand, None) \
+            and profile.get("partition") in partitions:
+        errors.append(f"{where}: partition {profile['partition']} is below the sand partition {sand}, whose jobs"
+                      " suspend its jobs (slurm_sand_mode suspend): a suspended notebook freezes and the hub counts"
+                      f" it as gone; put the profile in partition {sand}, or choose another slurm_sand_mode")
+    return errors
 
 
 def profiles_errors(profiles, policy, slurm_account):

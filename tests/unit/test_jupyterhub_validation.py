@@ -168,10 +168,22 @@ SUSPEND = {"sand_mode": "suspend", "sand_partition": "short", "sand_memory_mb": 
     pytest.param(SUSPEND, "2G", [], id="within-the-headroom"),
     pytest.param(dict(SUSPEND, sand_memory_mb=None), "64G", [], id="node-sizes-unknown"),
     pytest.param(dict(SUSPEND, sand_mode="tiers"), "64G", [], id="not-suspend"),
-    pytest.param(dict(SUSPEND, sand_partition="batch"), "64G", [], id="other-partition"),
 ])
 def test_profile_memory_against_what_sand_finds_free(sand, memory, expected):
     def change(settings):
         settings["policy"].update(sand)
         settings["profiles"][0]["memory"] = memory
     assert jupyterhub_errors(_with(change)) == expected
+
+
+def test_a_profile_in_a_partition_that_sand_suspends_is_refused():
+    def change(settings):
+        settings["policy"].update(SUSPEND)
+        settings["profiles"][0].update(partition="batch", memory="1G", runtime="2:00:00")
+    assert jupyterhub_errors(_with(change)) == [
+        f"{WHERE}: partition batch is below the sand partition short, whose jobs suspend its jobs (slurm_sand_mode "
+        "suspend): a suspended notebook freezes and the hub counts it as gone; put the profile in partition short, "
+        "or choose another slurm_sand_mode"]
+    settings = _with(change)
+    settings["policy"]["sand_mode"] = "tiers"
+    assert jupyterhub_errors(settings) == []
