@@ -14,7 +14,7 @@ ROWS = (
     ("rock wait p50", "rock_wait_p50_s", "s"),
     ("rock wait max", "rock_wait_max_s", "s"),
     ("rock work lost", "rock_work_lost_cpu_s", "CPU-s"),
-    ("rocks requeued", "rocks_requeued", ""),
+    ("rocks preempted", "rocks_preempted", ""),
     ("rock delay (suspended)", "rock_suspended_cpu_s", "CPU-s"),
     ("allocated", "allocated_fraction", "%"),
     ("useful utilization", "useful_utilization", "%"),
@@ -37,14 +37,15 @@ def _fmt(value, unit):
 
 def cell(runs, key, unit):
     """min-max (or the one value) of a metric over runs; '-' when missing.
-    A sand wait of a run where some sand never started is a lower bound: '>='."""
+    A sand wait of a run where some sand never started is a lower bound: '>='
+    (a never-started job counts as its wait so far)."""
     bounds = sand_metrics.spread([run["metrics"].get(key) for run in runs])
     if bounds is None:
         return "-"
     low, high = (_fmt(v, unit) for v in bounds)
     text = low if low == high else f"{low}-{high}"
     censored = key.startswith("sand_wait") and any(run["metrics"]["sand_never_started"] for run in runs)
-    if key in ("sand_wait_p95_s", "sand_wait_max_s") and censored:
+    if censored:
         text = ">=" + text
     return text
 
@@ -68,29 +69,40 @@ def write_json(path, document):
 
 
 def write_png(path, results, title):
-    """Sand wait-time CDFs of every configuration on one chart (all runs of
-    a configuration pooled; never-started sand drawn at its lower bound)."""
+    """Sand wait-time CDFs of every configuration on one chart: all runs of a
+    configuration pooled, the share of ALL its sand jobs started within x
+    seconds; a curve that stays below 1 at the right edge (the end of the
+    window) is the share that never started, which the legend counts."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5))
+    right = max((run["metrics"]["window_s"] for runs in results.values() for run in runs), default=1)
     for name, runs in results.items():
-        waits = sorted(w for run in runs for w in run["sand_waits_s"])
-        if not waits:
+        total = sum(run["metrics"]["sand_jobs"] for run in runs)
+        if not total:
             continue
-        shares = [(i + 1) / len(waits) for i in range(len(waits))]
-        never = sum(run["metrics"]["sand_never_started"] for run in runs)
+        started = sorted(w for run in runs for w, c in _sand_waits(run) if not c)
+        xs = [0.0] + started + [right]
+        ys = [0.0] + [(i + 1) / total for i in range(len(started))] + [len(started) / total]
+        never = total - len(started)
         label = f"{name} ({len(runs)} run{'s' if len(runs) > 1 else ''}" + (f", {never} never started)" if never else ")")
-        ax.step(waits, shares, where="post", label=label)
+        ax.step(xs, ys, where="post", label=label)
     ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlabel("sand wait: submit to start (s)")
+    ax.set_xlim(0, right)
+    ax.set_xlabel("sand wait: submit to start (s); linear to 10 s, logarithmic beyond")
     ax.set_ylabel("share of sand jobs started")
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(-0.02, 1.02)
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.legend(loc="center right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _sand_waits(run):
+    """(wait, censored) of each sand job of a run (censored: never started)."""
+    return [(w, c) for w, c in zip(run["sand_waits_s"], run["sand_censored"])]

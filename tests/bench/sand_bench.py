@@ -145,10 +145,10 @@ def one_run(name, number, work, bench, ca, args):
         "dask_idle_s": idle["dask_s"], "dask_busy_s": busy["dask_s"],
         "dask_ratio": sand_metrics.service_ratio(idle["dask_s"], busy["dask_s"]),
     })
-    sand_waits, _ = sand_metrics.waits(records, "sand", t1)
+    sand = sorted(sand_metrics.sand_waits(records, t1))
     log(f"{run_id}: " + ", ".join(f"{k}={v}" for k, v in metrics.items()))
     return {"config": name, "run": number, "t0": t0, "t1": t1, "metrics": metrics,
-            "sand_waits_s": sorted(round(w, 1) for w in sand_waits),
+            "sand_waits_s": [round(w, 1) for w, _ in sand], "sand_censored": [c for _, c in sand],
             "services": {"idle": idle, "busy": busy}, "rock_counters": counted, "jobs": records}
 
 

@@ -27,7 +27,8 @@ SACCT_FIELDS = ("JobIDRaw", "JobName", "User", "Partition", "QOS", "State",
 
 # Segment end states that mean the scheduler took the CPUs away from running
 # work: the work done in the segment is lost (it starts again from 0 or never
-# finishes). A CANCELLED segment counts only when it ended before the driver's
+# finishes). Slurm 22.05 ends a requeued job's segment as PREEMPTED; the job
+# comes back with a new segment (and a new Submit time). A CANCELLED segment counts only when it ended before the driver's
 # own cleanup at t1 (see lost_segment()).
 LOST_STATES = ("PREEMPTED", "REQUEUED")
 
@@ -105,15 +106,20 @@ def jobs(records):
 def waits(records, kind, t1):
     """(seconds each job of kind waited for its first start, how many never
     started by t1 and were counted as t1 - submit)."""
-    values, censored = [], 0
-    for segments in jobs(r for r in records if r["kind"] == kind).values():
+    pairs = sand_waits([dict(r, kind="sand") for r in records if r["kind"] == kind], t1)
+    return [w for w, _ in pairs], sum(1 for _, c in pairs if c)
+
+
+def sand_waits(records, t1):
+    """(wait, never started) of each sand job, for the CDF."""
+    out = []
+    for segments in jobs(r for r in records if r["kind"] == "sand").values():
         first = segments[0]
         if first["start"] is None or first["start"] > t1:
-            values.append(max(0.0, t1 - first["submit"]))
-            censored += 1
+            out.append((max(0.0, t1 - first["submit"]), True))
         else:
-            values.append(max(0.0, first["start"] - first["submit"]))
-    return values, censored
+            out.append((max(0.0, first["start"] - first["submit"]), False))
+    return out
 
 
 def overlap(record, t0, t1):
@@ -151,7 +157,6 @@ def run_metrics(records, t0, t1, total_cpus):
     held = sum(r["cpus"] * (overlap(r, t0, t1) - _suspended_in(r, t0, t1)) for r in records)
     useful = sum(r["cpus"] * (overlap(r, t0, t1) - _suspended_in(r, t0, t1))
                  for r in records if not lost_segment(r, t1))
-    requeued = {r["job"] for r in rocks if r["state"] == "REQUEUED"}
     return {
         "window_s": round(window, 1),
         "sand_jobs": len(sand),
@@ -165,7 +170,7 @@ def run_metrics(records, t0, t1, total_cpus):
         "rock_never_started": rock_censored,
         "rock_work_lost_cpu_s": _round(lost_cpu_s),
         "rock_segments_lost": len(lost),
-        "rocks_requeued": len(requeued),
+        "rocks_preempted": len({r["job"] for r in lost}),
         "rock_suspended_cpu_s": _round(sum(r["cpus"] * r["suspended"] for r in rocks)),
         "allocated_fraction": _round(held / (total_cpus * window), 3),
         "useful_utilization": _round(useful / (total_cpus * window), 3),

@@ -3,7 +3,7 @@ durations and arrival offsets for every configuration (pure Python).
 
 - rocks: long batch jobs of 1-8 CPUs placed first, together filling at least
   95 % of the CPUs; each counts its seconds of work into a file and ends
-  after `seconds` of work (some during the window, most after it);
+  after `seconds` of work (about a quarter during the window);
 - backlog: batch jobs submitted right after the rocks, pending, among them
   wide jobs (16 and 32 CPUs) that the scheduler plans for;
 - sand: bursts of one-CPU jobs (15-40 s of sleep) at fixed offsets from the
@@ -23,9 +23,10 @@ SHAPES = {
 ROCK_CPUS = (1, 8)
 WIDE_CPUS = (16, 32)
 SAND_SECONDS = (15, 40)
-# Rocks' work: from 40 % of the window to 4 windows, so a few end while
-# sand arrives (and the backlog competes with sand for their CPUs).
-ROCK_WORK = (0.4, 4.0)
+# Rocks' work: from 20 % of the window to 3 windows, so about a quarter of
+# them end while sand arrives (and the backlog competes with sand for their
+# CPUs): without that, tiers and baseline both leave all sand waiting.
+ROCK_WORK = (0.2, 3.0)
 
 
 def _rocks(rng, total_cpus, window):

@@ -58,6 +58,7 @@ def test_percentile(values, share, expected):
 def test_sand_that_never_started_counts_as_waiting_until_the_end():
     records = [rec("1", "sand", 1, 1100, 1102, 1130), rec("2", "sand", 1, 1150, None, None, "PENDING")]
     assert metrics.waits(records, "sand", T1) == ([2.0, 50.0], 1)
+    assert metrics.sand_waits(records, T1) == [(2.0, False), (50.0, True)]
 
 
 def test_a_requeued_job_waits_until_its_first_start():
@@ -94,7 +95,7 @@ def test_run_metrics_of_a_suspended_rock_and_fast_sand():
     ]
     m = metrics.run_metrics(records, T0, T1, 32)
     assert m["sand_wait_p50_s"] == 2.0 and m["sand_wait_max_s"] == 3.0 and m["sand_never_started"] == 0
-    assert m["rock_work_lost_cpu_s"] == 0 and m["rocks_requeued"] == 0
+    assert m["rock_work_lost_cpu_s"] == 0 and m["rocks_preempted"] == 0
     assert m["rock_suspended_cpu_s"] == 480
     # 32 CPUs x 200 s = 6400; rocks 6400 - 480 suspended, sand 30 + 28.
     assert m["useful_utilization"] == round((6400 - 480 + 58) / 6400, 3)
@@ -108,7 +109,7 @@ def test_run_metrics_of_a_requeued_rock():
         rec("2", "sand", 1, 1040, 1045, 1080),
     ]
     m = metrics.run_metrics(records, T0, T1, 10)
-    assert m["rock_work_lost_cpu_s"] == 400 and m["rock_segments_lost"] == 1 and m["rocks_requeued"] == 1
+    assert m["rock_work_lost_cpu_s"] == 400 and m["rock_segments_lost"] == 1 and m["rocks_preempted"] == 1
     assert m["allocated_fraction"] == round((400 + 640 + 35) / 2000, 3)
     assert m["useful_utilization"] == round((640 + 35) / 2000, 3)
     assert m["rock_wait_p50_s"] == 10.0
