@@ -9,7 +9,7 @@ import shutil
 import time
 
 import pytest
-from hub import BASE, LOGIN, _login, _spawn, _stop, pending_messages, request_spawn
+from hub import LOGIN, _login, _spawn, _stop, pending_messages, request_spawn
 from kernel import Kernel
 
 # Seconds of work each long job does: one counter step per second of run
@@ -153,19 +153,13 @@ def sand_fills_the_machine(node):
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")
 def test_the_spawn_page_says_why_the_notebook_waits(node, ca_file, sand_fills_the_machine):
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, FLAGS
+    from test_browser import CHROMIUM, FLAGS, log_in_and_spawn
 
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
             page = browser.new_context(ignore_https_errors=True).new_page()
-            page.goto(f"{BASE}/hub/login")
-            page.fill("input[name=username]", "bob")
-            page.fill("input[name=password]", "bob-demo-password")
-            page.click("#login_submit")
-            page.wait_for_selector("select[name=profile]", timeout=60_000)
-            page.select_option("select[name=profile]", "burst")
-            page.click("form#spawn_form [type=submit]")
+            log_in_and_spawn(page, "bob", "burst")
             page.wait_for_url("**/spawn-pending/bob**", timeout=60_000)
             page.wait_for_function("document.body.innerText.includes('Expected start')", timeout=90_000)
             text = page.inner_text("body")
