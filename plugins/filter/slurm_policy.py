@@ -236,11 +236,10 @@ def _sand_partition(partitions):
     return tiers[0][1], tiers[0][2]
 
 
-def _derive_short_share(partitions, qos, cpus, percent, errors):
-    """GrpTRES of the partition QOS of the sand partition (the highest
-    PriorityTier), unless the site mentions it. A share below 100 % with no
+def _derive_short_share(sand, qos, cpus, percent, errors):
+    """GrpTRES of the partition QOS of the sand partition (`sand`, the
+    (name, attributes) of _sand_partition), unless the site mentions it. A share below 100 % with no
     partition QOS to carry it is an error, not a silent no-op."""
-    sand = _sand_partition(partitions)
     if sand is None or cpus is None:
         return
     partition, attrs = sand
@@ -310,7 +309,7 @@ class _SandMode:
     """The keys a sand mode derives: slurm.conf keys (`config`), keys of the
     partitions, and the memory a sand job finds free on a full node."""
 
-    def __init__(self, policy, partitions, errors):
+    def __init__(self, policy, partitions, sand, errors):
         self.mode = policy.get("sand_mode")
         self.partitions = partitions
         self.errors = errors
@@ -321,7 +320,7 @@ class _SandMode:
         self.per_cpu, self.smallest = _memory_per_cpu(policy.get("nodes"))
         self.config = {}
         self.sand_memory_mb = None
-        sand = _sand_partition(partitions)
+        self.sand = sand
         self.sand_partition = str(sand[0]) if sand else None
 
     def derive(self):
@@ -349,7 +348,7 @@ class _SandMode:
             self._suspend()
 
     def _suspend(self):
-        if "memory" not in self.select.lower() and _sand_partition(self.partitions) is not None:
+        if "memory" not in self.select.lower() and self.sand is not None:
             self.errors.append(
                 f"slurm_sand_mode suspend needs memory tracked by the scheduler "
                 f"(SelectTypeParameters with _Memory, e.g. CR_Core_Memory; it is "
@@ -357,14 +356,13 @@ class _SandMode:
                 f"tracking sand would start on nodes whose memory is full. Set "
                 f"slurm_config.SelectTypeParameters: CR_Core_Memory, or choose "
                 f"slurm_sand_mode: tiers.")
-        sand = _sand_partition(self.partitions)
-        if sand is None:
+        if self.sand is None:
             # No partition above the others (one partition, or a site that
             # gives them all one tier): nothing is sand, so nothing suspends;
             # Slurm is told so instead of running an idle preemption plugin.
             self.config.update(SAND_MODES["tiers"])
             return
-        sand_name, sand_attrs = sand
+        sand_name, sand_attrs = self.sand
         rock_mb = sand_mb = None
         if self.per_cpu is not None and self.percent is not None:
             rock_mb = max(1, self.per_cpu * (100 - self.percent) // 100)
@@ -434,9 +432,12 @@ def slurm_policy(policy):
     partitions, qos = effective["partitions"], effective["qos"]
     cpus = slurm_short_share_cpus(policy.get("compute_cpus"),
                                   policy.get("short_share_percent"))
-    _derive_short_share(partitions, qos, cpus, policy.get("short_share_percent"), errors)
+    # The sand partition, found once: the short share and the sand mode both
+    # derive keys of it.
+    sand_partition = _sand_partition(partitions)
+    _derive_short_share(sand_partition, qos, cpus, policy.get("short_share_percent"), errors)
     _derive_preempt(qos, policy.get("sand_mode") == "requeue", errors)
-    sand = _SandMode(policy, partitions, errors)
+    sand = _SandMode(policy, partitions, sand_partition, errors)
     sand.derive()
     return {
         "partitions": _listed(partitions),
