@@ -153,8 +153,9 @@ def _sand_errors(gateway, policy):
     """The largest worker and the scheduler against the memory sand finds
     free on a full machine, in each partition users may choose."""
     errors = []
+    worker = gateway.get("worker_memory_gib")
     sizes = (("the largest worker (dask_gateway_worker_memory_gib.max)",
-              (gateway.get("worker_memory_gib") or {}).get("max") if isinstance(gateway.get("worker_memory_gib"), Mapping) else None),
+              worker.get("max") if isinstance(worker, Mapping) else None),
              ("the scheduler (dask_gateway_scheduler_memory_gib)", gateway.get("scheduler_memory_gib")))
     for name in _names(gateway.get("partition_choices")):
         for what, gib in sizes:
