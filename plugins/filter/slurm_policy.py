@@ -314,7 +314,9 @@ class _SandMode:
         self.partitions = partitions
         self.errors = errors
         self.site_config = policy.get("config") or {}
-        self.select = str(policy.get("select_type_parameters") or "")
+        # The site's SelectTypeParameters in any letter case, else the preset's.
+        key = _key(self.site_config, "SelectTypeParameters")
+        self.select = str((self.site_config[key] if key else policy.get("select_type_parameters")) or "")
         self.raw_percent = policy.get("sand_memory_percent")
         self.percent = _as_int(self.raw_percent)
         self.per_cpu, self.smallest = _memory_per_cpu(policy.get("nodes"))
@@ -410,7 +412,8 @@ def slurm_policy(policy):
     (the role's variables of those names), short_share_percent, compute_cpus
     (CPUs of all compute nodes), sand_mode, sand_memory_percent, nodes
     (CPUs and RealMemory of every compute node), config (the site's
-    slurm_config) and select_type_parameters (the effective one). Returns a
+    slurm_config) and select_type_parameters (the preset's, used when
+    config has none). Returns a
     dict with `partitions` and `qos` (lists of dicts with `name`, in preset
     order then the site's additions in their order), `config` (the slurm.conf
     keys the sand mode derives), `bf_window` (minutes), `short_share_cpus`,

@@ -478,3 +478,12 @@ def test_suspend_without_a_sand_partition_suspends_nothing():
     assert result["config"] == {"PreemptType": "preempt/none", "PreemptMode": "OFF", "DefMemPerCPU": 1000}
     assert "OverSubscribe" not in partition_of(result, "batch")
     assert result["sand_partition"] is None
+
+
+def test_the_sites_select_type_parameters_count_in_any_letter_case():
+    result = slurm_policy(policy(sand_mode="suspend", nodes=DEMO_NODES, config={"selecttypeparameters": "CR_Core"}))
+    assert result["errors"] == [
+        "slurm_sand_mode suspend needs memory tracked by the scheduler (SelectTypeParameters with _Memory, e.g. "
+        "CR_Core_Memory; it is 'CR_Core'): a suspended job keeps its memory, and without tracking sand would start "
+        "on nodes whose memory is full. Set slurm_config.SelectTypeParameters: CR_Core_Memory, or choose "
+        "slurm_sand_mode: tiers."]
