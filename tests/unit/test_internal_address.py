@@ -1,0 +1,158 @@
+"""Unit tests for the internal_address module.
+
+The pure functions are tested with fake resolvers and route outputs; main() is
+driven in-process with a patched resolver and `ip` runner, to check what the
+module returns and how it fails.
+"""
+
+import json
+import socket
+
+import internal_address
+import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+VAR = 'dask_gateway_bind_address'
+
+
+def fake_getaddrinfo(table):
+    """A getaddrinfo answering from {name: address}; unknown names raise gaierror."""
+    def getaddrinfo(host, port, family=0, type=0):
+        assert family == socket.AF_INET
+        if host not in table:
+            raise socket.gaierror(socket.EAI_NONAME, 'Name or service not known')
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, '', (table[host], 0))]
+    return getaddrinfo
+
+
+def fake_route_get(table):
+    """A route_get answering `ip -4 -o route get` lines from {address: src}."""
+    def route_get(address):
+        if address not in table:
+            return None
+        return '%s dev eth0 src %s uid 0 \\    cache ' % (address, table[address])
+    return route_get
+
+
+@pytest.mark.parametrize('output, expected', [
+    ('10.0.0.9 dev eth0 src 10.0.0.5 uid 0 \\    cache ', '10.0.0.5'),
+    ('10.1.0.9 via 10.0.0.1 dev eth0 src 10.0.0.5 uid 0 \\    cache ', '10.0.0.5'),
+    ('local 10.0.0.5 dev lo table local src 10.0.0.5 uid 0 \\    cache <local> ', '10.0.0.5'),
+    ('local 127.0.1.1 dev lo table local src 127.0.0.1 uid 0 \\    cache <local> ', '127.0.0.1'),
+    ('10.0.0.9 dev eth0 uid 0', None),
+    ('', None),
+    ('10.0.0.9 dev eth0 src', None),
+])
+def test_parse_route_source(output, expected):
+    assert internal_address.parse_route_source(output) == expected
+
+
+@pytest.mark.parametrize('address, expected', [
+    ('127.0.0.1', True), ('127.0.1.1', True), ('10.0.0.5', False), ('not-an-ip', False),
+])
+def test_is_loopback(address, expected):
+    assert internal_address.is_loopback(address) is expected
+
+
+def test_resolve_ipv4():
+    resolver = fake_getaddrinfo({'c1': '10.0.1.11'})
+    assert internal_address.resolve_ipv4('c1', resolver) == '10.0.1.11'
+    assert internal_address.resolve_ipv4('nowhere', resolver) is None
+
+
+def test_resolve_ipv4_empty_answer():
+    assert internal_address.resolve_ipv4('c1', lambda *a: []) is None
+
+
+@pytest.mark.parametrize('names, routes, expected', [
+    ({'c1': '10.0.1.11', 'c2': '10.0.1.12'},
+     {'10.0.1.11': '10.0.0.5', '10.0.1.12': '10.0.0.5'},
+     (None, '10.0.0.5')),
+    ({'c1': '10.0.1.11', 'c2': '10.0.2.12'},
+     {'10.0.1.11': '10.0.0.5', '10.0.2.12': '10.9.0.5'},
+     ('peers are reached from different source addresses (c1 from 10.0.0.5; c2 from '
+      '10.9.0.5); set dask_gateway_bind_address to the address to bind', None)),
+    ({'c1': '10.0.1.11', 'c2': '10.0.2.12', 'c3': '10.0.1.13'},
+     {'10.0.1.11': '10.0.0.5', '10.0.2.12': '10.9.0.5', '10.0.1.13': '10.0.0.5'},
+     ('peers are reached from different source addresses (c1, c3 from 10.0.0.5; c2 from '
+      '10.9.0.5); set dask_gateway_bind_address to the address to bind', None)),
+    ({'c1': '127.0.1.1', 'c2': '10.0.1.12'},
+     {'127.0.1.1': '127.0.0.1', '10.0.1.12': '10.0.0.5'},
+     ('c1 reached over the loopback address from this host (c1 resolves to 127.0.1.1); a '
+      'peer must resolve to its address on the site network (check /etc/hosts and DNS), or '
+      'set dask_gateway_bind_address to the address to bind', None)),
+    ({'c1': '10.0.1.11', 'c2': '10.0.1.12'},
+     {'10.0.1.11': '10.0.0.5'},
+     ('no route from this host to c2 (10.0.1.12); set dask_gateway_bind_address to the '
+      'address to bind', None)),
+    ({'c1': '10.0.1.11'}, {},
+     ('no route from this host to c1 (10.0.1.11); set dask_gateway_bind_address to the '
+      'address to bind', None)),
+])
+def test_find_internal_address(names, routes, expected):
+    error, address = expected
+    found, resolved, sources, message = internal_address.find_internal_address(
+        list(names), VAR, fake_getaddrinfo(names), fake_route_get(routes))
+    assert (message, found) == (error, address)
+    assert resolved == names
+
+
+def test_find_internal_address_unresolved():
+    found, resolved, sources, message = internal_address.find_internal_address(
+        ['c1', 'c2', 'c3'], VAR, fake_getaddrinfo({'c2': '10.0.1.12'}),
+        fake_route_get({'10.0.1.12': '10.0.0.5'}))
+    assert found is None
+    assert sources == {}
+    assert resolved == {'c1': None, 'c2': '10.0.1.12', 'c3': None}
+    assert message == ('these peers do not resolve to an IPv4 address on this host: c1, c3; '
+                       'make them resolvable (DNS or /etc/hosts), or set '
+                       'dask_gateway_bind_address to the address to bind')
+
+
+def test_no_peers():
+    assert internal_address.find_internal_address([], VAR, None, None) == (
+        None, {}, {}, 'no peers given: the bind address cannot be derived; set '
+        'dask_gateway_bind_address')
+
+
+def call_main(args, monkeypatch, capsys, names, routes):
+    monkeypatch.setattr(internal_address.socket, 'getaddrinfo', fake_getaddrinfo(names))
+    monkeypatch.setattr(AnsibleModule, 'get_bin_path', lambda self, name, required=False: '/usr/bin/ip')
+    calls = []
+
+    def run_command(self, args, **kwargs):
+        calls.append(args)
+        src = routes.get(args[-1])
+        if src is None:
+            return 2, '', 'RTNETLINK answers: Network is unreachable\n'
+        return 0, '%s dev eth0 src %s uid 0 \\    cache \n' % (args[-1], src), ''
+
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exc:
+            internal_address.main()
+    return exc.value.code, json.loads(capsys.readouterr().out), calls
+
+
+def test_main_returns_the_address(monkeypatch, capsys):
+    code, out, calls = call_main(
+        dict(peers=['c1', 'c2', 'c1'], variable=VAR, _ansible_check_mode=True),
+        monkeypatch, capsys, {'c1': '10.0.1.11', 'c2': '10.0.1.12'},
+        {'10.0.1.11': '10.0.0.5', '10.0.1.12': '10.0.0.5'})
+    assert code == 0
+    assert out['changed'] is False
+    assert out['address'] == '10.0.0.5'
+    assert out['peers'] == {'c1': '10.0.1.11', 'c2': '10.0.1.12'}
+    assert out['sources'] == {'c1': '10.0.0.5', 'c2': '10.0.0.5'}
+    assert calls == [['/usr/bin/ip', '-4', '-o', 'route', 'get', '10.0.1.11'],
+                     ['/usr/bin/ip', '-4', '-o', 'route', 'get', '10.0.1.12']]
+
+
+def test_main_fails_without_route(monkeypatch, capsys):
+    code, out, _calls = call_main(
+        dict(peers=['c1']), monkeypatch, capsys, {'c1': '10.0.1.11'}, {})
+    assert code == 1
+    assert out['failed'] is True
+    assert out['msg'] == ('no route from this host to c1 (10.0.1.11); set the bind address '
+                          'variable to the address to bind')
