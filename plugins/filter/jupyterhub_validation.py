@@ -6,6 +6,8 @@ naming the variable and the fix; an empty list means the settings are good.
 
 The inputs:
   authenticator        jupyterhub_authenticator
+  username_pattern     jupyterhub_username_pattern
+  ldap, oauth          jupyterhub_ldap, jupyterhub_oauth
   profiles             jupyterhub_profiles
   services             jupyterhub_services
   platform_services    jupyterhub_platform_services
@@ -32,6 +34,9 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
 )
 
 AUTHENTICATORS = ("pam", "ldap", "oauth")
+# POSIX-portable user names (as Debian's useradd accepts them, without the
+# trailing $ of machine accounts): the role's default.
+DEFAULT_USERNAME_PATTERN = "^[a-z_][a-z0-9_-]{0,31}$"
 PROFILE_KEYS = ("name", "display_name", "partition", "qos", "cpus", "memory", "runtime")
 SERVICE_KEYS = ("name", "url", "api_token")
 SERVICE_TOKEN_MIN = 32
@@ -40,6 +45,17 @@ PROFILE_NAME_RE = re.compile(r"^[a-z0-9_-]+$")
 SERVICE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # One sbatch option: --name or --name=value, nothing else on the line.
 SBATCH_OPTION_RE = re.compile(r"^--[A-Za-z][A-Za-z0-9-]*(=\S+)?$")
+
+# Names an identity provider could send that a user-name pattern must
+# refuse: batchspawner puts the name into a shell command (sudo -u <name>),
+# so no shell metacharacter, quote, space, slash or leading dash may pass.
+# Only names JupyterHub's own checks let through (no leading or trailing
+# space, no "/") reach the pattern, so these are tested as it tests them
+# (re.match after lower-casing); "/" is kept for the files named after users.
+HOSTILE_USERNAMES = (
+    "alice;id", "alice$(id)", "alice`id`", "alice bob", "alice'bob", 'alice"bob', "alice|id", "alice&id",
+    "alice>x", "alice\nid", "../alice", "alice/x", "-alice", "alice$", "*",
+)
 
 
 def _names(entries):
@@ -69,6 +85,41 @@ def authenticator_errors(authenticator):
     if authenticator in AUTHENTICATORS:
         return []
     return [f"jupyterhub_authenticator must be pam, ldap or oauth, not {authenticator}"]
+
+
+def username_pattern_errors(pattern, ldap, oauth):
+    """jupyterhub_username_pattern compiles, is anchored at both ends and
+    refuses every name of HOSTILE_USERNAMES; no authenticator's own
+    settings replace it."""
+    variable = "jupyterhub_username_pattern"
+    errors = []
+    if not isinstance(pattern, str) or not pattern:
+        errors.append(f"{variable} must be a regular expression of the user names allowed, such as"
+                      f" {DEFAULT_USERNAME_PATTERN}")
+    else:
+        errors += _pattern_errors(variable, pattern)
+    errors += [f"jupyterhub_{name}: remove username_pattern and set {variable} (it applies to every authenticator)"
+               for name, settings in (("ldap", ldap), ("oauth", oauth))
+               if isinstance(settings, dict) and "username_pattern" in settings]
+    return errors
+
+
+def _pattern_errors(variable, pattern):
+    """A user-name pattern that does not compile, is not anchored, or
+    accepts a hostile name."""
+    try:
+        regex = re.compile(pattern)
+    except re.error as problem:
+        return [f"{variable} {pattern} is not a regular expression ({problem})"]
+    errors = []
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        errors.append(f"{variable} {pattern} must start with ^ and end with $, so that it matches the whole name")
+    accepted = [name for name in HOSTILE_USERNAMES if regex.match(name)]
+    if accepted:
+        errors.append(f"{variable} {pattern} accepts {', '.join(repr(n) for n in accepted)}: the hub runs"
+                      " sudo -u <name>, so the pattern must refuse spaces, quotes, shell characters, / and a"
+                      f" leading - (e.g. {DEFAULT_USERNAME_PATTERN})")
+    return errors
 
 
 def profile_key_errors(where, profile):
@@ -242,6 +293,7 @@ def jupyterhub_errors(settings):
     platform_services = settings.get("platform_services", [])
     slurm_account = settings.get("slurm_account") or ""
     errors = authenticator_errors(settings.get("authenticator"))
+    errors += username_pattern_errors(settings.get("username_pattern"), settings.get("ldap"), settings.get("oauth"))
     errors += profiles_errors(profiles, policy, slurm_account)
     errors += account_errors(slurm_account, policy)
     errors += service_errors("jupyterhub_services", services)

@@ -1,8 +1,9 @@
 """Unit tests of the hub's module (roles/jupyterhub/files/hpc_datasci_hub.py):
 the port-only callback handler, the profiles (form, form data, refusals,
 apply_user_options), what the spawn page says while the job waits (the
-squeue line, reasons in words, the expected start, the progress events)
-and the options configure() sets, without a hub."""
+squeue line, reasons in words, the expected start, the progress events),
+the options configure() sets, and JupyterHub's own login path refusing
+hostile user names under the role's pattern, without a hub."""
 
 import asyncio
 import datetime
@@ -11,9 +12,15 @@ import json
 import pathlib
 
 import pytest
+import yaml
+from ansible_collections.hpc.datasci.plugins.filter.jupyterhub_validation import (
+    DEFAULT_USERNAME_PATTERN,
+    HOSTILE_USERNAMES,
+)
 from batchspawner import SlurmSpawner
 from batchspawner.api import BatchSpawnerAPIHandler
 from jupyterhub import apihandlers
+from jupyterhub.auth import Authenticator, PAMAuthenticator
 from tornado import web
 from traitlets.config import Config
 
@@ -427,7 +434,8 @@ def _settings(tmp_path, **changes):
         "state_dir": str(tmp_path), "config_dir": str(tmp_path), "venv": "/opt/jupyterhub",
         "hub_port": 8081, "hub_connect_name": "login1", "proxy_api_port": 8001, "public_url": "",
         "authenticator": "pam", "ldap": {}, "oauth": {}, "allowed_users": ["carol"],
-        "allowed_groups": ["datasci"], "admin_users": ["admin"], "notebook_env": "/opt/software/envs/notebook",
+        "allowed_groups": ["datasci"], "admin_users": ["admin"], "username_pattern": "^[a-z_][a-z0-9_-]{0,31}$",
+        "notebook_env": "/opt/software/envs/notebook",
         "start_timeout": 300, "slurm_account": "datasci", "profiles": PROFILES,
         "services": [{"name": "dask-gateway", "url": "http://login1:8010"}, {"name": "docs", "url": "http://d:1"}],
         "cull_timeout": 3600, "cull_every": 300,
@@ -519,3 +527,72 @@ def test_configure_lists_services_with_their_tokens_and_the_culler(tmp_path):
         {"name": "user", "scopes": ["self"] + scopes},
     ]
     assert c.Spawner.server_token_scopes == ["users:activity!user", "access:servers!server"] + scopes
+
+
+# --- The user-name pattern, for every authenticator ------------------------------------------------
+
+
+class _FromIdentityProvider:
+    """An authenticator whose identity provider sends the name it is given
+    (the form's username), as an LDAP directory or an OAuth provider may."""
+
+    async def authenticate(self, handler, data):
+        return data["username"]
+
+
+class LDAPAuthenticator(_FromIdentityProvider, Authenticator):
+    """Stand-in of ldapauthenticator's class: reads c.LDAPAuthenticator and c.Authenticator."""
+
+
+class GenericOAuthenticator(_FromIdentityProvider, Authenticator):
+    """Stand-in of oauthenticator's class: reads c.GenericOAuthenticator and c.Authenticator."""
+
+
+class PAMWithoutPAM(_FromIdentityProvider, PAMAuthenticator):
+    """JupyterHub's PAMAuthenticator, its password check replaced."""
+
+
+AUTHENTICATOR_CLASSES = {"pam": PAMWithoutPAM, "ldap": LDAPAuthenticator, "oauth": GenericOAuthenticator}
+# Names the validation's hostile list holds, and those JupyterHub's own
+# checks refuse before the pattern (a space around the name).
+HOSTILE = list(HOSTILE_USERNAMES) + ["alice\n", " alice", "alice "]
+
+
+def _login(method, tmp_path, name):
+    """The user model JupyterHub's get_authenticated_user gives for name,
+    logging in through method with the role's default pattern; None when
+    refused."""
+    c = Config()
+    hub.configure(c, _settings(tmp_path, authenticator=method, allowed_users=[name.lower()], allowed_groups=[]))
+    authenticator = AUTHENTICATOR_CLASSES[method](config=c)
+    return asyncio.run(authenticator.get_authenticated_user(None, {"username": name, "password": "x"}))
+
+
+@pytest.mark.parametrize("method", ["pam", "ldap", "oauth"])
+def test_configure_sets_the_username_pattern_for_every_authenticator(tmp_path, method):
+    c = Config()
+    hub.configure(c, _settings(tmp_path, authenticator=method))
+    assert c.Authenticator.username_pattern == DEFAULT_USERNAME_PATTERN
+    assert AUTHENTICATOR_CLASSES[method](config=c).username_pattern == DEFAULT_USERNAME_PATTERN
+
+
+@pytest.mark.parametrize("method", ["pam", "ldap", "oauth"])
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_name_is_refused_at_login(tmp_path, method, name):
+    assert _login(method, tmp_path, name) is None
+
+
+@pytest.mark.parametrize("method", ["pam", "ldap", "oauth"])
+@pytest.mark.parametrize("name, user", [("alice", "alice"), ("Alice", "alice"), ("_svc-1", "_svc-1"),
+                                        ("a" * 32, "a" * 32)])
+def test_a_posix_name_logs_in(tmp_path, method, name, user):
+    assert _login(method, tmp_path, name)["name"] == user
+
+
+def test_a_name_too_long_for_useradd_is_refused(tmp_path):
+    assert _login("pam", tmp_path, "a" * 33) is None
+
+
+def test_the_default_pattern_is_the_roles_default():
+    defaults = yaml.safe_load((ROOT / "roles" / "jupyterhub" / "defaults" / "main.yml").read_text())
+    assert defaults["jupyterhub_username_pattern"] == DEFAULT_USERNAME_PATTERN

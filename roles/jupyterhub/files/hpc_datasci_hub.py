@@ -433,6 +433,9 @@ def configure_authenticator(c, settings):
         raise ValueError("unknown authenticator " + repr(method))
     c.Authenticator.allowed_users = set(settings["allowed_users"])
     c.Authenticator.admin_users = set(settings["admin_users"])
+    # The same user-name pattern for every authenticator: batchspawner puts
+    # the name into sudo's command line, whatever the identity provider sends.
+    c.Authenticator.username_pattern = settings["username_pattern"]
 
 
 def configure_spawner(c, settings):
