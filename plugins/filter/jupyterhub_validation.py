@@ -1,4 +1,5 @@
-"""Checks of the jupyterhub role's settings, run in the first play.
+"""Checks of the jupyterhub role's settings, run in the first play, and of
+the site's TLS files on the login node.
 
 ``jupyterhub_errors`` takes a dict of the role's inputs (built in
 roles/jupyterhub/tasks/validate.yml) and returns a list of problems, each
@@ -8,6 +9,7 @@ The inputs:
   authenticator        jupyterhub_authenticator
   username_pattern     jupyterhub_username_pattern
   ldap, oauth          jupyterhub_ldap, jupyterhub_oauth
+  tls_cert, tls_key    jupyterhub_tls_cert, jupyterhub_tls_key
   profiles             jupyterhub_profiles
   services             jupyterhub_services
   platform_services    jupyterhub_platform_services
@@ -18,6 +20,10 @@ The inputs:
                        accounts: [...]}: lists of dicts with a `name`
                        (partitions with MaxTime, QOS with MaxWall, accounts
                        with a `qos` list).
+
+``jupyterhub_tls_errors`` takes the probes of the site's certificate and
+key that roles/jupyterhub/tasks/tls_check.yml runs on the login node before
+the role changes anything there (see its docstring).
 """
 
 from __future__ import annotations
@@ -120,6 +126,22 @@ def _pattern_errors(variable, pattern):
                       " sudo -u <name>, so the pattern must refuse spaces, quotes, shell characters, / and a"
                       f" leading - (e.g. {DEFAULT_USERNAME_PATTERN})")
     return errors
+
+
+def tls_errors(cert, key):
+    """jupyterhub_tls_cert and jupyterhub_tls_key: both set (absolute paths
+    on the login node) or both empty (a self-signed pair); one alone would
+    leave the proxy without a file or have the role generate a key over the
+    site's."""
+    cert, key = cert or "", key or ""
+    if bool(cert) != bool(key):
+        given, missing = ("jupyterhub_tls_cert", "jupyterhub_tls_key") if cert else (
+            "jupyterhub_tls_key", "jupyterhub_tls_cert")
+        return [f"{given} is set but {missing} is empty: give both (the site's certificate and its key), or"
+                " neither for a self-signed certificate"]
+    return [f"{variable} {path} must be an absolute path on the login node"
+            for variable, path in (("jupyterhub_tls_cert", cert), ("jupyterhub_tls_key", key))
+            if path and not str(path).startswith("/")]
 
 
 def profile_key_errors(where, profile):
@@ -294,6 +316,7 @@ def jupyterhub_errors(settings):
     slurm_account = settings.get("slurm_account") or ""
     errors = authenticator_errors(settings.get("authenticator"))
     errors += username_pattern_errors(settings.get("username_pattern"), settings.get("ldap"), settings.get("oauth"))
+    errors += tls_errors(settings.get("tls_cert"), settings.get("tls_key"))
     errors += profiles_errors(profiles, policy, slurm_account)
     errors += account_errors(slurm_account, policy)
     errors += service_errors("jupyterhub_services", services)
@@ -304,8 +327,81 @@ def jupyterhub_errors(settings):
     return errors
 
 
+# --- The site's TLS files, on the login node (roles/jupyterhub/tasks/tls_check.yml) -------------
+
+# Directories the proxy's unit does not see (ProtectHome=true).
+HIDDEN_FROM_PROXY = ("/home/", "/root/", "/run/user/")
+
+
+def _first_line(text):
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else "no output"
+
+
+def tls_file_errors(variable, path, probe, user):
+    """One TLS file's existence and readability by the proxy's user; None
+    when the file is fine, so that its content may be read."""
+    stat = probe.get("stat") or {}
+    if not stat.get("exists"):
+        return [f"{variable} {path} does not exist on this host: put the file there, or set jupyterhub_tls_cert"
+                ' and jupyterhub_tls_key to "" for a self-signed certificate']
+    if not stat.get("isreg"):
+        return [f"{variable} {path} is not a regular file"]
+    if str(path).startswith(HIDDEN_FROM_PROXY):
+        return [f"{variable} {path} is in a directory the proxy's unit hides (ProtectHome: /home, /root,"
+                " /run/user): put it under /etc (e.g. /etc/ssl)"]
+    if probe.get("readable_rc") not in (None, 0):
+        return [f"{variable} {path} is not readable by {user}, the proxy's user: e.g. chgrp {user} {path} and"
+                " chmod 0640 it, and let the user through the directories above it"]
+    return []
+
+
+def tls_content_errors(settings):
+    """The certificate and key's content: both parse, the certificate is
+    not expired, and both hold the same public key."""
+    cert, key = settings["cert"], settings["key"]
+    cert_probe, key_probe = settings["cert_probe"], settings["key_probe"]
+    errors = []
+    if cert_probe.get("pubkey_rc") != 0:
+        errors.append(f"jupyterhub_tls_cert {cert} is not a PEM certificate"
+                      f" (openssl: {_first_line(cert_probe.get('pubkey_stderr'))})")
+    elif cert_probe.get("valid_rc") != 0:
+        errors.append(f"jupyterhub_tls_cert {cert} has expired ({_first_line(cert_probe.get('enddate'))}):"
+                      " renew it, then run the play again")
+    if key_probe.get("pubkey_rc") != 0:
+        errors.append(f"jupyterhub_tls_key {key} is not a PEM private key that opens without a passphrase"
+                      f" (openssl: {_first_line(key_probe.get('pubkey_stderr'))})")
+    parsed = cert_probe.get("pubkey_rc") == 0 and key_probe.get("pubkey_rc") == 0
+    if parsed and cert_probe.get("pubkey", "").strip() != key_probe.get("pubkey", "").strip():
+        errors.append(f"jupyterhub_tls_cert {cert} does not belong to jupyterhub_tls_key {key} (their public"
+                      " keys differ): give the key the certificate was issued for")
+    return errors
+
+
+def jupyterhub_tls_errors(settings):
+    """Every problem of the site's certificate and key on the login node,
+    from the probes of roles/jupyterhub/tasks/tls_check.yml:
+
+      cert, key     the paths (jupyterhub_tls_cert, jupyterhub_tls_key)
+      user          jupyterhub_user
+      cert_probe    {stat: {exists, isreg}, readable_rc: rc of `test -r` as
+                    the user (None when the account does not exist yet),
+                    pubkey_rc, pubkey, pubkey_stderr: `openssl x509 -pubkey`,
+                    valid_rc: `openssl x509 -checkend 0`, enddate}
+      key_probe     {stat, readable_rc, pubkey_rc, pubkey, pubkey_stderr:
+                    `openssl pkey -pubout`}
+    """
+    errors = []
+    for variable, path, probe in (("jupyterhub_tls_cert", settings["cert"], settings["cert_probe"]),
+                                  ("jupyterhub_tls_key", settings["key"], settings["key_probe"])):
+        errors += tls_file_errors(variable, path, probe, settings["user"])
+    if errors:
+        return errors
+    return tls_content_errors(settings)
+
+
 class FilterModule:
     """The jupyterhub role's checks."""
 
     def filters(self):
-        return {"jupyterhub_errors": jupyterhub_errors}
+        return {"jupyterhub_errors": jupyterhub_errors, "jupyterhub_tls_errors": jupyterhub_tls_errors}

@@ -21,6 +21,8 @@ def _good():
         "username_pattern": "^[a-z_][a-z0-9_-]{0,31}$",
         "ldap": {},
         "oauth": {"client_id": "jupyterhub"},
+        "tls_cert": "/etc/ssl/certs/hub.pem",
+        "tls_key": "/etc/ssl/private/hub.key",
         "profiles": [
             {"name": "interactive", "display_name": "Interactive <2 h> & more", "partition": "short",
              "qos": "interactive", "cpus": 2, "memory": "4G", "runtime": "2:00:00"},
@@ -99,6 +101,16 @@ CASES = [
       " authenticator)",
       "jupyterhub_oauth: remove username_pattern and set jupyterhub_username_pattern (it applies to every"
       " authenticator)"]),
+    ("self-signed TLS", lambda s: s.update(tls_cert="", tls_key=""), []),
+    ("TLS key without a certificate", lambda s: s.update(tls_cert=""),
+     ["jupyterhub_tls_key is set but jupyterhub_tls_cert is empty: give both (the site's certificate and its key),"
+      " or neither for a self-signed certificate"]),
+    ("TLS certificate without a key", lambda s: s.update(tls_key=None),
+     ["jupyterhub_tls_cert is set but jupyterhub_tls_key is empty: give both (the site's certificate and its key),"
+      " or neither for a self-signed certificate"]),
+    ("TLS relative paths", lambda s: s.update(tls_cert="hub.pem", tls_key="private/hub.key"),
+     ["jupyterhub_tls_cert hub.pem must be an absolute path on the login node",
+      "jupyterhub_tls_key private/hub.key must be an absolute path on the login node"]),
     ("no profiles", lambda s: s.update(profiles=[]), ["jupyterhub_profiles is empty: give at least one profile"]),
     ("profiles not a list", lambda s: s.update(profiles={"name": "x"}), ["jupyterhub_profiles must be a list of profiles"]),
     ("profile not a dict", lambda s: s["profiles"].append("gpu"),
