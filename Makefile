@@ -11,7 +11,7 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker browser image unit lint validation collection molecule bench bench-down
+.PHONY: demo demo-down test setup venv docker browser image unit lint validation collection molecule bench bench-down lock
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -44,6 +44,10 @@ bench: setup
 bench-down: venv
 	$(BENCH_ENV) ansible-playbook playbooks/container_site.yml -i $(BENCH_INVENTORY) \
 	  -e container_site_state=absent -e container_site_remove_volumes=true
+
+## lock: remake the locks of the hub's, the gateway's, uv's and the notebook environments from their .in files (UPGRADE=1: newest indirect pins); see docs/software-environments.md#locks
+lock: venv
+	python scripts/lock.py $(if $(UPGRADE),--upgrade)
 
 ## test: every test, stage by stage, with the time of each
 test: setup browser
