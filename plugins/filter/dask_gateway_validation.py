@@ -14,6 +14,7 @@ usable. The gateway's token is not passed, only its length.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import numbers
 import re
@@ -236,6 +237,31 @@ def _number_errors(gateway):
     return errors
 
 
+def _host_errors(gateway, policy):
+    """The bind address, the users' home directories and the user squeue
+    runs as (slurm.conf's SlurmUser, from the policy when it names it)."""
+    errors = []
+    address = str(gateway.get("bind_address") or "")
+    try:
+        if address and ipaddress.ip_address(address).version != 4:
+            raise ValueError(address)
+    except ValueError:
+        errors.append("dask_gateway_bind_address %s is not an IPv4 address: give the gateway host's address on the"
+                      " site network, or leave it empty to have it found from the compute nodes" % address)
+    homes = gateway.get("home_dirs")
+    if (not isinstance(homes, list) or not homes
+            or not all(isinstance(h, str) and h.startswith("/") and h.rstrip("/") for h in homes)):
+        errors.append("dask_gateway_home_dirs must list the absolute directories that hold users' homes, e.g."
+                      " [/home]: the gateway's launcher writes each cluster's staging directory there")
+    slurm_user = str(policy.get("slurm_user") or "")
+    status_user = str(gateway.get("slurm_user") or "")
+    if slurm_user and status_user != slurm_user:
+        errors.append("dask_gateway_slurm_user %s is not slurm.conf's SlurmUser (%s): set it to %s, the one user"
+                      " besides root who sees every user's jobs under PrivateData"
+                      % (status_user or '""', slurm_user, slurm_user))
+    return errors
+
+
 def dask_gateway_errors(gateway):
     """Every problem of the gateway's settings, as a list of sentences."""
     if not isinstance(gateway, Mapping):
@@ -251,6 +277,7 @@ def dask_gateway_errors(gateway):
     errors += _sand_errors(gateway, policy)
     errors += _environment_errors(gateway)
     errors += _number_errors(gateway)
+    errors += _host_errors(gateway, policy)
     return errors
 
 

@@ -45,6 +45,8 @@ SETTINGS = {
     "http_port": 8010,
     "tcp_port": 8786,
     "connect_name": "login1",
+    "bind_address": "10.0.0.5",
+    "status_user": "slurm",
     "hub_api_url": "http://login1:8081/hub/api",
     "database": "/var/lib/dask-gateway/dask_gateway.sqlite",
     "encrypt_keys_file": "/etc/dask-gateway/encrypt_keys",
@@ -199,8 +201,8 @@ def test_the_static_config_sets_state_auth_addresses_and_caps(config):
     assert config.SlurmBackend.db_url == "sqlite:////var/lib/dask-gateway/dask_gateway.sqlite"
     assert config.SlurmBackend.db_encrypt_keys == [base64.b64encode(b"k" * 32).decode()]
     assert config.SlurmBackend.stop_clusters_on_shutdown is False  # clusters survive restarts
-    assert config.Proxy.address == "0.0.0.0:8010"
-    assert config.Proxy.tcp_address == "0.0.0.0:8786"
+    assert config.Proxy.address == "10.0.0.5:8010"
+    assert config.Proxy.tcp_address == "10.0.0.5:8786"
     assert config.Proxy.prefix == "/services/dask-gateway"
     assert config.DaskGateway.address == "127.0.0.1:0"
     assert config.SlurmBackend.api_url == "http://login1:8010/services/dask-gateway/api"
@@ -208,12 +210,34 @@ def test_the_static_config_sets_state_auth_addresses_and_caps(config):
     assert config.JupyterHubAuthenticator.jupyterhub_api_url == "http://login1:8081/hub/api"
     assert config.JupyterHubAuthenticator.jupyterhub_service_name == "dask-gateway"
     assert config.JupyterHubAuthenticator.jupyterhub_api_token == "a" * 64
-    assert config.DaskGateway.backend_class == "dask_gateway_server.backends.jobqueue.slurm.SlurmBackend"
+    assert issubclass(config.DaskGateway.backend_class, SlurmBackend)
+    assert config.SiteSlurmBackend.status_user == "slurm"
     assert config.SlurmBackend.dask_gateway_jobqueue_launcher == "/opt/dask-gateway/bin/dask-gateway-jobqueue-launcher"
     assert (config.SlurmBackend.cluster_start_timeout, config.SlurmBackend.worker_start_timeout) == (600, 600)
     cluster = config.SlurmClusterConfig
     assert (cluster.idle_timeout, cluster.cluster_max_workers, cluster.cluster_max_cores) == (1800, 64, 256)
     assert (cluster.scheduler_memory, cluster.cluster_max_memory) == ("2048 M", "1048576 M")
+
+
+@pytest.mark.parametrize("address", ["", None])
+def test_an_empty_bind_address_is_refused_not_every_interface(tmp_path, address):
+    with pytest.raises(ValueError, match="bind_address is empty in gateway_settings.json"):
+        _run_config(_install(tmp_path, dict(SETTINGS, bind_address=address)))
+
+
+def test_job_states_are_read_as_slurm_user(config):
+    """PrivateData=jobs hides users' jobs from the gateway's own user: squeue
+    runs as SlurmUser through sudo, with the backend's own arguments."""
+    backend = config.DaskGateway.backend_class(config=config)
+    cmd, env = backend.get_status_cmd_env(["12", "13"])
+    assert cmd == ["/usr/bin/sudo", "-n", "-u", "slurm", "/usr/bin/squeue", "-h", "--job=12,13", "-o", "%i %t"]
+    assert env == {}
+    assert backend.parse_job_states("12 R\n13 PD\n") == {"12": True, "13": True}
+
+
+def test_submitting_and_cancelling_stay_with_the_user(config):
+    backend = config.DaskGateway.backend_class(config=config)
+    assert backend.get_stop_cmd_env("12") == (["/usr/bin/scancel", "12"], {})
 
 
 def test_the_caps_and_idle_timeout_reach_every_cluster(backend):
@@ -265,7 +289,11 @@ def demo_settings(tmp_path_factory):
 
 
 def test_the_demo_settings_configure_the_gateway(demo_settings, tmp_path):
-    config = _run_config(_install(tmp_path, demo_settings))
+    # Found on the gateway host by tasks/gateway.yml, not known before.
+    assert demo_settings["bind_address"] == ""
+    assert demo_settings["status_user"] == "slurm"
+    config = _run_config(_install(tmp_path, dict(demo_settings, bind_address="172.18.0.5")))
+    assert config.Proxy.address == "172.18.0.5:8010"
     assert config.JupyterHubAuthenticator.jupyterhub_api_url == "http://login1:8081/hub/api"
     assert config.SlurmBackend.api_url == "http://login1:8010/services/dask-gateway/api"
     assert config.SlurmClusterConfig.account == "datasci"
@@ -284,12 +312,12 @@ def test_the_demo_settings_configure_the_gateway(demo_settings, tmp_path):
     ({"environment": "base"}, "'base' is not a valid option for environment"),
 ])
 def test_the_demo_gateway_refuses_what_the_integration_test_tries(demo_settings, tmp_path, options, message):
-    backend = SlurmBackend(config=_run_config(_install(tmp_path, demo_settings)))
+    backend = SlurmBackend(config=_run_config(_install(tmp_path, dict(demo_settings, bind_address="172.18.0.5"))))
     assert _request(backend, options) == message
 
 
 def test_the_demo_gateway_submits_to_short_and_burst(demo_settings, tmp_path):
-    backend = SlurmBackend(config=_run_config(_install(tmp_path, demo_settings)))
+    backend = SlurmBackend(config=_run_config(_install(tmp_path, dict(demo_settings, bind_address="172.18.0.5"))))
     cmd, _, script = _submission(backend, {}, worker=True)
     assert cmd[3:6] == ["--partition=short", "--account=datasci", "--qos=burst"]
     assert "--mem=512M" in cmd and "--cpus-per-task=1" in cmd

@@ -26,6 +26,7 @@ POLICY = {
         {"name": "datasci", "users": ["alice", "bob"], "qos": ["normal", "interactive", "burst", "scavenger"]},
         {"name": "physics", "users": ["carol"], "qos": []},
     ],
+    "slurm_user": "slurm",
 }
 
 # The role's inputs as tasks/validate.yml passes them, from the sample.
@@ -49,6 +50,9 @@ GOOD = {
     "cluster_max_memory_gib": 1024,
     "start_timeout": 600,
     "idle_timeout": 1800,
+    "bind_address": "",
+    "home_dirs": ["/home"],
+    "slurm_user": "slurm",
 }
 
 CAPS = ("the scheduler (dask_gateway_scheduler_cores, dask_gateway_scheduler_memory_gib) must fit in the cluster caps"
@@ -85,12 +89,33 @@ def _with(**changes):
     {"worker_memory_gib": {"default": 0.5, "min": 0.25, "max": 1}},
     {"scheduler_memory_gib": 0.5, "cluster_max_memory_gib": 2.5},
     {"policy": dict(POLICY, qos=[{"name": "burst", "maxwall": "1:00:00"}])},  # keys in any case
+    {"bind_address": "10.20.0.5"},
+    {"bind_address": "0.0.0.0"},  # every interface, when a site asks for it
+    {"home_dirs": ["/home", "/users/"]},
+    {"slurm_user": "slurmadm", "policy": dict(POLICY, slurm_user="slurmadm")},
+    {"slurm_user": "slurmadm", "policy": {k: v for k, v in POLICY.items() if k != "slurm_user"}},
 ])
 def test_good_settings_pass(changes):
     assert dask_gateway_errors(_with(**changes)) == []
 
 
+BIND = ("is not an IPv4 address: give the gateway host's address on the site network, or leave it empty to have it"
+        " found from the compute nodes")
+HOMES = ("dask_gateway_home_dirs must list the absolute directories that hold users' homes, e.g. [/home]: the"
+         " gateway's launcher writes each cluster's staging directory there")
+
+
 @pytest.mark.parametrize(("changes", "message"), [
+    ({"bind_address": "login1"}, "dask_gateway_bind_address login1 " + BIND),
+    ({"bind_address": "10.0.0.300"}, "dask_gateway_bind_address 10.0.0.300 " + BIND),
+    ({"bind_address": "fd00::5"}, "dask_gateway_bind_address fd00::5 " + BIND),
+    ({"home_dirs": []}, HOMES),
+    ({"home_dirs": "/home"}, HOMES),
+    ({"home_dirs": ["home"]}, HOMES),
+    ({"home_dirs": ["/"]}, HOMES),
+    ({"slurm_user": "dask"},
+     "dask_gateway_slurm_user dask is not slurm.conf's SlurmUser (slurm): set it to slurm, the one user besides root"
+     " who sees every user's jobs under PrivateData"),
     ({"api_token_length": 12},
      "dask_gateway_api_token must have at least 32 characters: give one from Ansible Vault, or leave it empty to have"
      " one generated once in the inventory's .secrets/"),

@@ -15,11 +15,31 @@ launcher).
 
 import json
 
+from dask_gateway_server.backends.jobqueue.slurm import SlurmBackend
 from dask_gateway_server.options import Float, Integer, Options, Select
+from traitlets import Unicode
 
 # Where every Slurm job of a cluster keeps its TLS files and logs (0700,
 # made by the launcher as the user).
 STAGING_DIRECTORY = "{home}/.dask-gateway/"
+SUDO = "/usr/bin/sudo"
+
+
+class SiteSlurmBackend(SlurmBackend):
+    """The Slurm backend, reading job states as slurm.conf's SlurmUser.
+
+    With PrivateData=jobs, squeue run as the gateway's own user lists none
+    of the users' jobs, and the gateway would take every cluster for gone.
+    SlurmUser sees all jobs; the gateway may run /usr/bin/squeue as that user
+    (its sudo rule) and nothing else. Submitting and cancelling stay as the
+    cluster's user, through the launcher.
+    """
+
+    status_user = Unicode("slurm", help="The user squeue runs as (slurm.conf's SlurmUser)", config=True)
+
+    def get_status_cmd_env(self, job_ids):
+        cmd, env = super().get_status_cmd_env(job_ids)
+        return [SUDO, "-n", "-u", self.status_user, *cmd], env
 
 
 def load_settings(path):
@@ -104,12 +124,24 @@ def _configure_state(c, settings):
     c.SlurmBackend.stop_clusters_on_shutdown = False
 
 
+def bind_address(settings):
+    """The address both ports listen on: the site-internal one the role
+    found (or the inventory's); never every interface by omission."""
+    address = str(settings.get("bind_address") or "")
+    if not address:
+        raise ValueError("bind_address is empty in gateway_settings.json: the dask_gateway role sets it to "
+                         "dask_gateway_bind_address or the address found on the gateway host")
+    return address
+
+
 def _configure_addresses(c, settings):
     """HTTP behind JupyterHub's proxy at /services/<name>; the TLS port
-    carries scheduler traffic from clients (SNI routing)."""
+    carries scheduler traffic from clients (SNI routing). Both listen on the
+    site-internal address only; the gateway's own API on loopback."""
     prefix = "/services/" + settings["service_name"]
-    c.Proxy.address = "0.0.0.0:%d" % settings["http_port"]
-    c.Proxy.tcp_address = "0.0.0.0:%d" % settings["tcp_port"]
+    address = bind_address(settings)
+    c.Proxy.address = "%s:%d" % (address, settings["http_port"])
+    c.Proxy.tcp_address = "%s:%d" % (address, settings["tcp_port"])
     c.Proxy.prefix = prefix
     c.DaskGateway.address = "127.0.0.1:0"
     c.SlurmBackend.api_url = "http://%s:%d%s/api" % (settings["connect_name"], settings["http_port"], prefix)
@@ -127,7 +159,8 @@ def _configure_authentication(c, settings):
 def _configure_slurm(c, settings):
     """Scheduler and workers as Slurm jobs, submitted by the launcher as the
     cluster's user; every job with an explicit time limit and the caps."""
-    c.DaskGateway.backend_class = "dask_gateway_server.backends.jobqueue.slurm.SlurmBackend"
+    c.DaskGateway.backend_class = SiteSlurmBackend
+    c.SiteSlurmBackend.status_user = settings["status_user"]
     c.SlurmBackend.dask_gateway_jobqueue_launcher = settings["launcher"]
     c.SlurmBackend.submit_command = "/usr/bin/sbatch"
     c.SlurmBackend.cancel_command = "/usr/bin/scancel"
