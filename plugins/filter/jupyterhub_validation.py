@@ -10,6 +10,8 @@ The inputs:
   username_pattern     jupyterhub_username_pattern
   ldap, oauth          jupyterhub_ldap, jupyterhub_oauth
   tls_cert, tls_key    jupyterhub_tls_cert, jupyterhub_tls_key
+  db_backup_dir        jupyterhub_db_backup_dir
+  db_backup_keep       jupyterhub_db_backup_keep
   profiles             jupyterhub_profiles
   services             jupyterhub_services
   platform_services    jupyterhub_platform_services
@@ -142,6 +144,16 @@ def tls_errors(cert, key):
     return [f"{variable} {path} must be an absolute path on the login node"
             for variable, path in (("jupyterhub_tls_cert", cert), ("jupyterhub_tls_key", key))
             if path and not str(path).startswith("/")]
+
+
+def db_backup_errors(directory, keep):
+    """jupyterhub_db_backup_dir (absolute) and jupyterhub_db_backup_keep (1 or more)."""
+    errors = []
+    if not (isinstance(directory, str) and directory.startswith("/")):
+        errors.append(f"jupyterhub_db_backup_dir {directory} must be an absolute path on the login node")
+    if not _is_positive_int(keep):
+        errors.append(f"jupyterhub_db_backup_keep {keep} must be a positive integer (the number of backups kept)")
+    return errors
 
 
 def profile_key_errors(where, profile):
@@ -317,6 +329,8 @@ def jupyterhub_errors(settings):
     errors = authenticator_errors(settings.get("authenticator"))
     errors += username_pattern_errors(settings.get("username_pattern"), settings.get("ldap"), settings.get("oauth"))
     errors += tls_errors(settings.get("tls_cert"), settings.get("tls_key"))
+    errors += db_backup_errors(settings.get("db_backup_dir", "/var/lib/jupyterhub/backups"),
+                               settings.get("db_backup_keep", 5))
     errors += profiles_errors(profiles, policy, slurm_account)
     errors += account_errors(slurm_account, policy)
     errors += service_errors("jupyterhub_services", services)
