@@ -9,6 +9,7 @@ The inputs:
   authenticator        jupyterhub_authenticator
   username_pattern     jupyterhub_username_pattern
   ldap, oauth          jupyterhub_ldap, jupyterhub_oauth
+  hub_ip               jupyterhub_hub_ip
   tls_cert, tls_key    jupyterhub_tls_cert, jupyterhub_tls_key
   db_backup_dir        jupyterhub_db_backup_dir
   db_backup_keep       jupyterhub_db_backup_keep
@@ -30,6 +31,7 @@ the role changes anything there (see its docstring).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 
@@ -128,6 +130,18 @@ def _pattern_errors(variable, pattern):
                       " sudo -u <name>, so the pattern must refuse spaces, quotes, shell characters, / and a"
                       f" leading - (e.g. {DEFAULT_USERNAME_PATTERN})")
     return errors
+
+
+def hub_ip_errors(address):
+    """jupyterhub_hub_ip: empty (found on the login node) or an IPv4 address."""
+    address = str(address or "")
+    try:
+        if not address or ipaddress.ip_address(address).version == 4:
+            return []
+    except ValueError:
+        pass
+    return [f"jupyterhub_hub_ip {address} is not an IPv4 address: give the login node's address on the site network,"
+            " or leave it empty to have it found from the compute nodes"]
 
 
 def tls_errors(cert, key):
@@ -328,6 +342,7 @@ def jupyterhub_errors(settings):
     slurm_account = settings.get("slurm_account") or ""
     errors = authenticator_errors(settings.get("authenticator"))
     errors += username_pattern_errors(settings.get("username_pattern"), settings.get("ldap"), settings.get("oauth"))
+    errors += hub_ip_errors(settings.get("hub_ip"))
     errors += tls_errors(settings.get("tls_cert"), settings.get("tls_key"))
     errors += db_backup_errors(settings.get("db_backup_dir", "/var/lib/jupyterhub/backups"),
                                settings.get("db_backup_keep", 5))

@@ -46,13 +46,17 @@ def _render(runs):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    """{"default": dir, "extra": dir}: the role's files for the demo, as
-    is and with jupyterhub_job_extra_sbatch and a service."""
+    """{"default": dir, "extra": dir, "open": dir}: the role's files for
+    the demo, as is (the login node's internal address given as
+    192.0.2.10), with jupyterhub_job_extra_sbatch and a service, and with
+    the hub on every interface."""
     if not ANSIBLE_PLAYBOOK.exists():
         pytest.skip(f"{ANSIBLE_PLAYBOOK} is missing: create the venv from requirements.txt")
-    dirs = {"default": tmp_path_factory.mktemp("default"), "extra": tmp_path_factory.mktemp("extra")}
+    dirs = {name: tmp_path_factory.mktemp(name) for name in ("default", "extra", "open")}
     _render([(dirs["default"], {}),
-             (dirs["extra"], {"jupyterhub_job_extra_sbatch": EXTRA_SBATCH, "jupyterhub_services": [SITE_SERVICE]})])
+             (dirs["extra"], {"jupyterhub_job_extra_sbatch": EXTRA_SBATCH, "jupyterhub_services": [SITE_SERVICE],
+                              "jupyterhub_hub_ip": "10.1.2.3"}),
+             (dirs["open"], {"jupyterhub_hub_ip": "0.0.0.0"})])
     return dirs
 
 
@@ -89,6 +93,7 @@ def _load_config(path):
 def test_the_demos_data_file_holds_the_inventorys_values(rendered):
     settings = json.loads((rendered["default"] / "hub_settings.json").read_text())
     assert settings["hub_port"] == 8081 and settings["hub_connect_name"] == "login1"
+    assert settings["hub_ip"] == "192.0.2.10"
     assert settings["slurm_account"] == "datasci"
     assert [p["name"] for p in settings["profiles"]] == ["interactive", "burst"]
     assert "api_token" not in json.dumps(settings)
@@ -98,6 +103,7 @@ def test_the_static_config_builds_the_hub_from_the_data_file(rendered, tmp_path)
     _install(rendered["default"], tmp_path)
     c = _load_config(tmp_path / "jupyterhub_config.py")
     assert c.JupyterHub.hub_port == 8081 and c.JupyterHub.hub_connect_ip == "login1"
+    assert c.JupyterHub.hub_ip == "192.0.2.10"
     assert c.JupyterHub.db_url == f"sqlite:///{tmp_path}/jupyterhub.sqlite"
     assert c.ConfigurableHTTPProxy.auth_token == "proxy-secret"
     assert c.PAMAuthenticator.allowed_groups == {"datasci"}
@@ -172,3 +178,23 @@ def test_extra_sbatch_options_follow_the_profiles_before_any_command(rendered):
     assert lines[-3:] == ["#SBATCH --mem=512M", "#SBATCH --gres=gpu:1", "#SBATCH --constraint=avx512"]
     body = [line for line in script.splitlines()[1:] if line.strip() and not line.startswith("#")]
     assert script.index("#SBATCH --constraint=avx512") < script.index(body[0])
+
+
+def _exec_start(unit):
+    """The unit's ExecStart command line, its continuation lines joined."""
+    text = unit.read_text().replace("\\\n", " ")
+    return next(line for line in text.splitlines() if line.startswith("ExecStart=")).split()
+
+
+@pytest.mark.parametrize("variant, hub_ip, target", [
+    ("default", "192.0.2.10", "192.0.2.10"),
+    ("extra", "10.1.2.3", "10.1.2.3"),
+    ("open", "0.0.0.0", "127.0.0.1"),
+])
+def test_the_hub_binds_its_address_and_the_proxy_targets_it(rendered, variant, hub_ip, target):
+    assert json.loads((rendered[variant] / "hub_settings.json").read_text())["hub_ip"] == hub_ip
+    command = _exec_start(rendered[variant] / "jupyterhub-proxy.service")
+    option = {command[i]: command[i + 1] for i in range(1, len(command) - 1) if command[i].startswith("--")}
+    assert option["--default-target"] == f"http://{target}:8081"
+    assert option["--error-target"] == f"http://{target}:8081/hub/error"
+    assert option["--api-ip"] == "127.0.0.1"

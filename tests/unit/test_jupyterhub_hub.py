@@ -432,7 +432,7 @@ def _settings(tmp_path, **changes):
     (tmp_path / "service_tokens.json").write_text(json.dumps({"dask-gateway": "t" * 40}))
     settings = {
         "state_dir": str(tmp_path), "config_dir": str(tmp_path), "venv": "/opt/jupyterhub",
-        "hub_port": 8081, "hub_connect_name": "login1", "proxy_api_port": 8001, "public_url": "",
+        "hub_ip": "10.20.0.5", "hub_port": 8081, "hub_connect_name": "login1", "proxy_api_port": 8001, "public_url": "",
         "authenticator": "pam", "ldap": {}, "oauth": {}, "allowed_users": ["carol"],
         "allowed_groups": ["datasci"], "admin_users": ["admin"], "username_pattern": "^[a-z_][a-z0-9_-]{0,31}$",
         "notebook_env": "/opt/software/envs/notebook",
@@ -449,7 +449,7 @@ def test_configure_sets_state_network_and_proxy(tmp_path):
     hub.configure(c, _settings(tmp_path))
     assert c.JupyterHub.db_url == f"sqlite:///{tmp_path}/jupyterhub.sqlite"
     assert c.JupyterHub.cookie_secret_file == f"{tmp_path}/jupyterhub_cookie_secret"
-    assert (c.JupyterHub.hub_ip, c.JupyterHub.hub_port, c.JupyterHub.hub_connect_ip) == ("0.0.0.0", 8081, "login1")
+    assert (c.JupyterHub.hub_ip, c.JupyterHub.hub_port, c.JupyterHub.hub_connect_ip) == ("10.20.0.5", 8081, "login1")
     assert "public_url" not in c.JupyterHub
     assert c.ConfigurableHTTPProxy.should_start is False
     assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8001"

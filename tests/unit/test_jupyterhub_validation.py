@@ -21,6 +21,7 @@ def _good():
         "username_pattern": "^[a-z_][a-z0-9_-]{0,31}$",
         "ldap": {},
         "oauth": {"client_id": "jupyterhub"},
+        "hub_ip": "",
         "tls_cert": "/etc/ssl/certs/hub.pem",
         "tls_key": "/etc/ssl/private/hub.key",
         "db_backup_dir": "/var/lib/jupyterhub/backups",
@@ -103,6 +104,14 @@ CASES = [
       " authenticator)",
       "jupyterhub_oauth: remove username_pattern and set jupyterhub_username_pattern (it applies to every"
       " authenticator)"]),
+    ("hub address given", lambda s: s.update(hub_ip="10.20.0.5"), []),
+    ("hub on every interface", lambda s: s.update(hub_ip="0.0.0.0"), []),
+    ("hub address a name", lambda s: s.update(hub_ip="login1-ib"),
+     ["jupyterhub_hub_ip login1-ib is not an IPv4 address: give the login node's address on the site network, or"
+      " leave it empty to have it found from the compute nodes"]),
+    ("hub address IPv6", lambda s: s.update(hub_ip="fd00::5"),
+     ["jupyterhub_hub_ip fd00::5 is not an IPv4 address: give the login node's address on the site network, or"
+      " leave it empty to have it found from the compute nodes"]),
     ("self-signed TLS", lambda s: s.update(tls_cert="", tls_key=""), []),
     ("TLS key without a certificate", lambda s: s.update(tls_cert=""),
      ["jupyterhub_tls_key is set but jupyterhub_tls_cert is empty: give both (the site's certificate and its key),"

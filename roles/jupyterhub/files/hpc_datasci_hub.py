@@ -396,8 +396,10 @@ def configure_hub(c, settings):
     state = settings["state_dir"]
     c.JupyterHub.db_url = "sqlite:///" + os.path.join(state, "jupyterhub.sqlite")
     c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")
-    # The hub API, plain HTTP on the site's internal network only.
-    c.JupyterHub.hub_ip = "0.0.0.0"
+    # The hub API and its pages, plain HTTP: only on the login node's
+    # address on the site's internal network (hub_ip, found by the role),
+    # where the proxy, the notebooks and the services reach it.
+    c.JupyterHub.hub_ip = settings["hub_ip"]
     c.JupyterHub.hub_port = int(settings["hub_port"])
     c.JupyterHub.hub_connect_ip = settings["hub_connect_name"]
     if settings.get("public_url"):
