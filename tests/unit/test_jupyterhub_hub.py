@@ -455,6 +455,7 @@ def test_configure_sets_state_network_and_proxy(tmp_path):
     assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8001"
     assert c.ConfigurableHTTPProxy.auth_token == "proxy-secret"
     assert c.JupyterHub.cleanup_servers is False
+    assert c.JupyterHub.last_activity_interval == 10
 
 
 def test_configure_sets_the_public_url_when_given(tmp_path):

@@ -6,7 +6,8 @@ jupyterhub_config.py, is static: it reads the site's settings from
 hub_settings.json (rendered by the role from the inventory) and calls
 ``configure(c, settings)``, which sets every option of the hub:
 
-- state, network and the separate proxy (its token read from proxy.env);
+- state, network and the separate proxy (its token read from proxy.env,
+  its routes checked every ROUTE_CHECK_INTERVAL seconds);
 - the authenticator (PAM, LDAP or OAuth);
 - notebook servers as Slurm jobs (batchspawner) whose partition, QOS,
   time, CPUs and memory come from a profile chosen by name, and nothing
@@ -39,6 +40,15 @@ from traitlets import Float, Unicode
 PROXY_ENV = "proxy.env"
 JOB_SCRIPT = "notebook_job.sh.j2"
 SERVICE_TOKENS = "service_tokens.json"
+
+# Seconds between two looks at the proxy's routes (JupyterHub's
+# last_activity_interval, 300 by default): each reads every route's activity
+# and adds the routes the proxy lacks. The proxy is a service of its own and
+# a restart of it alone empties its table, so users' routes come back within
+# this time (a user's browser meanwhile waits in the hub's redirect loop,
+# about 14 s), without a restart of the hub. The cost is one GET of the
+# proxy's routes and a look at each, every 10 s.
+ROUTE_CHECK_INTERVAL = 10
 
 # The idle culler may list users, see their activity and servers, and stop servers.
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -412,6 +422,8 @@ def configure_hub(c, settings):
     c.ConfigurableHTTPProxy.auth_token = read_proxy_token(os.path.join(settings["config_dir"], PROXY_ENV))
     # Stopping or upgrading the hub never cancels users' notebook jobs.
     c.JupyterHub.cleanup_servers = False
+    # A restarted proxy gets users' routes back within seconds.
+    c.JupyterHub.last_activity_interval = ROUTE_CHECK_INTERVAL
 
 
 def configure_authenticator(c, settings):
