@@ -198,3 +198,45 @@ def test_the_hub_binds_its_address_and_the_proxy_targets_it(rendered, variant, h
     assert option["--default-target"] == f"http://{target}:8081"
     assert option["--error-target"] == f"http://{target}:8081/hub/error"
     assert option["--api-ip"] == "127.0.0.1"
+
+
+def _directives(unit):
+    """The [Service] settings of a rendered unit: {key: [values]}."""
+    settings = {}
+    section = None
+    for line in unit.read_text().replace("\\\n", " ").splitlines():
+        if line.startswith("["):
+            section = line.strip()
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+# Settings systemd implements with a seccomp filter, which for a unit with
+# User= turn NoNewPrivileges on: sudo could no longer become root.
+SECCOMP_SETTINGS = ("SystemCallFilter", "SystemCallArchitectures", "RestrictAddressFamilies", "RestrictNamespaces",
+                    "RestrictRealtime", "LockPersonality", "MemoryDenyWriteExecute", "PrivateDevices", "ProtectClock",
+                    "ProtectHostname", "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs")
+
+
+def test_the_hubs_unit_is_sandboxed_without_breaking_sudo(rendered):
+    unit = _directives(rendered["default"] / "jupyterhub.service")
+    for key in SECCOMP_SETTINGS + ("NoNewPrivileges", "RestrictSUIDSGID"):
+        assert key not in unit, key
+    assert unit["ProtectSystem"] == ["strict"] and unit["ProtectHome"] == ["read-only"]
+    assert unit["ReadWritePaths"] == ["/var/lib/jupyterhub", "-/run/sudo"]
+    assert unit["UMask"] == ["0077"] and unit["DevicePolicy"] == ["closed"]
+    dropped = unit["CapabilityBoundingSet"][0].lstrip("~").split()
+    assert {"CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_NET_ADMIN"} <= set(dropped)
+    assert not {"CAP_SETUID", "CAP_SETGID", "CAP_AUDIT_WRITE", "CAP_DAC_OVERRIDE"} & set(dropped)
+
+
+def test_the_proxys_unit_has_every_protection_node_allows(rendered):
+    unit = _directives(rendered["default"] / "jupyterhub-proxy.service")
+    for key in [k for k in SECCOMP_SETTINGS if k != "MemoryDenyWriteExecute"] + ["NoNewPrivileges", "ProtectHome"]:
+        assert unit[key][0] not in ("", "false", "no"), key
+    assert "MemoryDenyWriteExecute" not in unit  # Node's JIT
+    assert unit["CapabilityBoundingSet"] == unit["AmbientCapabilities"] == ["CAP_NET_BIND_SERVICE"]
+    assert unit["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6 AF_NETLINK"]
+    assert unit["UMask"] == ["0077"]
