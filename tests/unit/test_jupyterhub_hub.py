@@ -597,3 +597,71 @@ def test_a_name_too_long_for_useradd_is_refused(tmp_path):
 def test_the_default_pattern_is_the_roles_default():
     defaults = yaml.safe_load((ROOT / "roles" / "jupyterhub" / "defaults" / "main.yml").read_text())
     assert defaults["jupyterhub_username_pattern"] == DEFAULT_USERNAME_PATTERN
+
+
+# --- A hub restarted while a notebook job waits ------------------------------------------------------
+
+
+class _Db:
+    def __init__(self):
+        self.commits = 0
+
+    def commit(self):
+        self.commits += 1
+
+
+class _OrmSpawner:
+    state = None
+    server = None
+
+
+def _spawner_with_job(monkeypatch, line, spawn_pending):
+    """A spawner whose job's squeue line is `line`, recording cancellations."""
+    from batchspawner.batchspawner import JobStatus
+
+    spawner = hub.QueueAwareSlurmSpawner()
+    spawner.job_id = "42"
+    spawner._spawn_pending = spawn_pending
+    cancelled = []
+
+    async def query_job_status():
+        spawner.job_status = line
+        if spawner.state_isrunning():
+            return JobStatus.RUNNING
+        return JobStatus.PENDING if spawner.state_ispending() else JobStatus.NOTFOUND
+
+    async def cancel_batch_job():
+        cancelled.append(spawner.job_id)
+
+    monkeypatch.setattr(spawner, "query_job_status", query_job_status)
+    monkeypatch.setattr(spawner, "cancel_batch_job", cancel_batch_job)
+    return spawner, cancelled
+
+
+def test_a_pending_job_no_spawn_waits_for_is_cancelled(monkeypatch):
+    spawner, cancelled = _spawner_with_job(monkeypatch, "PENDING N/A Priority n/a", spawn_pending=False)
+    assert asyncio.run(spawner.poll()) == 1
+    assert cancelled == ["42"] and spawner.job_id == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "spawn_pending"),
+    [("PENDING N/A Priority n/a", True), ("RUNNING 2026-11-26T10:00:00 None c1", False)],
+)
+def test_a_job_a_spawn_waits_for_or_a_running_job_is_kept(monkeypatch, line, spawn_pending):
+    spawner, cancelled = _spawner_with_job(monkeypatch, line, spawn_pending)
+    assert asyncio.run(spawner.poll()) is None
+    assert cancelled == [] and spawner.job_id == "42"
+
+
+def test_the_job_id_is_in_the_database_as_soon_as_the_job_is_submitted(monkeypatch):
+    spawner = hub.QueueAwareSlurmSpawner()
+    spawner.db, spawner.orm_spawner = _Db(), _OrmSpawner()
+
+    async def submit(self):
+        self.job_id = "42"
+        return "42"
+
+    monkeypatch.setattr(SlurmSpawner, "submit_batch_script", submit)
+    assert asyncio.run(spawner.submit_batch_script()) == "42"
+    assert spawner.orm_spawner.state["job_id"] == "42" and spawner.db.commits == 1

@@ -348,6 +348,36 @@ class QueueAwareSlurmSpawner(SlurmSpawner):
         """The spawn page's event for the job's last squeue line."""
         return progress_event(self.job_id, self.job_kind(), self.job_status, now, self.req_partition, self.req_qos)
 
+    async def submit_batch_script(self):
+        """Submits the job and writes its id to the hub's database at once.
+        JupyterHub saves a spawner's state only when start() returns: a hub
+        restarted while the job waited in the queue would not know the job,
+        which would then start with no server to serve."""
+        job_id = await super().submit_batch_script()
+        self.save_state_now()
+        return job_id
+
+    def save_state_now(self):
+        """The spawner's state (its job id) into the hub's database."""
+        if self.orm_spawner is not None and self.db is not None:
+            self.orm_spawner.state = self.get_state()
+            self.db.commit()
+
+    async def poll(self):
+        """None while the server's job runs; 1 when it is gone. A job still
+        pending while no spawn waits for it is left over from a spawn the hub
+        no longer follows (the hub restarted meanwhile, or Slurm requeued a
+        running notebook's job): it is cancelled, and the user may start a
+        new server."""
+        status = await super().poll()
+        if status is None and self.state_ispending() and not self._spawn_pending:
+            self.log.warning("Job %s of %s waits in the queue with no spawn to serve: cancelling it",
+                             self.job_id, self._log_name)
+            await self.cancel_batch_job()
+            self.clear_state()
+            return 1
+        return status
+
     async def progress(self):
         """An event each time the line changes (its expected start counts
         down), until the job runs."""
