@@ -79,3 +79,13 @@ def ca_file(prefix, tmp_path_factory):
 def journal(host, unit, lines=40):
     """The tail of a unit's journal, shown when a check of it fails."""
     return host.run(f"journalctl -u {unit} -n {lines} --no-pager").stdout
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fault_drill: a fault drill (tests/integration/test_drills.py), run last")
+
+
+def pytest_collection_modifyitems(items):
+    """The fault drills after every other test: they restart daemons and
+    stop a compute node."""
+    items.sort(key=lambda item: item.get_closest_marker("fault_drill") is not None)

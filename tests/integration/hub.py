@@ -36,6 +36,15 @@ def _xsrf(session):
     return session.cookies.get("_xsrf", path="/hub/") or session.headers["X-XSRFToken"]
 
 
+def _token(ca_file, user, **body):
+    """A new API token of user (body: the token's scopes etc.)."""
+    session = _login(ca_file, user)
+    reply = session.post(f"{BASE}/hub/api/users/{user}/tokens", json={"note": "integration test", **body},
+                         headers={"X-XSRFToken": _xsrf(session)}, timeout=30)
+    reply.raise_for_status()
+    return reply.json()["token"]
+
+
 def _server(session, user):
     """user's default server as the hub's API reports it, or None."""
     reply = session.get(f"{BASE}/hub/api/users/{user}", timeout=30)

@@ -5,7 +5,7 @@ import os
 import time
 
 import pytest
-from hub import BASE, LOGIN, _login, _session, _spawn, _stop, _xsrf
+from hub import BASE, LOGIN, _login, _session, _spawn, _stop, _token
 from kernel import Kernel
 
 
@@ -27,14 +27,6 @@ def _wait_until(check, timeout, what, kernel=None):
         if kernel is not None:
             kernel.run("")
         time.sleep(3)
-
-
-def _token(ca_file, user, **body):
-    session = _login(ca_file, user)
-    reply = session.post(f"{BASE}/hub/api/users/{user}/tokens", json={"note": "dask-gateway test", **body},
-                         headers={"X-XSRFToken": _xsrf(session)}, timeout=30)
-    reply.raise_for_status()
-    return reply.json()["token"]
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +162,22 @@ def test_another_user_cannot_see_or_stop_the_cluster(cluster, ca_file):
     assert bob.delete(api + cluster, timeout=30).status_code in (403, 404)
 
 
+# What other users could read a cluster's name from (a dashboard's URL holds
+# it and is not authenticated): the job's working directory and name, as
+# squeue, scontrol and sacct show them. PrivateData=jobs hides them.
+@pytest.mark.parametrize("command", [
+    "squeue --all --noheader --format='%i %j %Z %o'",
+    "scontrol show job",
+    "sacct --allusers --allocations --noheader --format=JobID,JobName%40,WorkDir%200",
+])
+def test_another_user_cannot_find_the_clusters_name(cluster, node, command):
+    login = node(LOGIN)
+    assert cluster in login.check_output(command), f"root does not see {cluster} with {command}"
+    seen = login.run(f"runuser -u bob -- {command}")
+    assert cluster not in seen.stdout + seen.stderr, f"bob reads alice's cluster name with {command}"
+    assert "alice" not in seen.stdout, f"bob lists alice's jobs with {command}: {seen.stdout}"
+
+
 def test_a_hub_token_without_access_to_the_gateway_is_refused(ca_file):
     narrow = _token(ca_file, "bob", scopes=["read:users:name!user=bob"])
     refused = _session(ca_file).get(f"{BASE}/services/dask-gateway/api/v1/clusters/",
@@ -182,7 +190,7 @@ def test_cluster_survives_a_gateway_restart(cluster, kernel, later_kernel, node)
     node(LOGIN).check_output("systemctl restart dask-gateway")
     _wait_until(lambda: node(LOGIN).run(
         "python3 -c \"import urllib.request as u; u.build_opener(u.ProxyHandler({})).open("
-        "'http://127.0.0.1:8010/services/dask-gateway/api/health')\"").rc == 0, 120, "gateway not back", later_kernel)
+        "'http://login1:8010/services/dask-gateway/api/health')\"").rc == 0, 120, "gateway not back", later_kernel)
     # The same jobs: nothing was restarted or resubmitted.
     assert sorted(job[0] for job in _dask_jobs(node, "alice")) == before
     # The kernel that made the cluster: does its client carry on? (bounded; printed)
