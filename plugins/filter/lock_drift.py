@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 
 from ansible.errors import AnsibleFilterError
-
 from ansible_collections.hpc.datasci.plugins.module_utils.requirements_lock import canonical_name, parse_lock
 
 try:
