@@ -13,6 +13,7 @@ import tempfile
 
 import pytest
 import testinfra
+from hub import _login, _spawn, _stop
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -74,6 +75,16 @@ def ca_file(prefix, tmp_path_factory):
     path = tmp_path_factory.mktemp("tls") / "hub.crt"
     subprocess.run(["docker", "cp", f"{prefix}-login1:/etc/jupyterhub/tls/selfsigned.crt", str(path)], check=True)
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def alice(ca_file):
+    """alice logged in to the hub with her notebook server running (the
+    interactive profile), for the module; test_jupyterhub.py has its own."""
+    session = _login(ca_file, "alice")
+    _spawn(session, "alice", "interactive")
+    yield session
+    _stop(session, "alice")
 
 
 def journal(host, unit, lines=40):

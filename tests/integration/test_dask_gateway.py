@@ -5,7 +5,7 @@ import os
 import time
 
 import pytest
-from hub import BASE, LOGIN, _login, _session, _spawn, _stop, _token
+from hub import BASE, LOGIN, _session, _token
 from kernel import Kernel
 
 
@@ -27,14 +27,6 @@ def _wait_until(check, timeout, what, kernel=None):
         if kernel is not None:
             kernel.run("")
         time.sleep(3)
-
-
-@pytest.fixture(scope="module")
-def alice(ca_file):
-    session = _login(ca_file, "alice")
-    _spawn(session, "alice", "interactive")
-    yield session
-    _stop(session, "alice")
 
 
 def _notebook_kernel(session):

@@ -72,14 +72,6 @@ def _route_answers(session, user):
 
 
 @pytest.fixture(scope="module")
-def alice(ca_file):
-    session = _login(ca_file, "alice")
-    _spawn(session, "alice", "interactive")
-    yield session
-    _stop(session, "alice")
-
-
-@pytest.fixture(scope="module")
 def kernel(alice):
     """alice's kernel with a Dask Gateway cluster of one worker, which
     outlives the kernel (shutdown_on_close=False), as a long-lived cluster."""
