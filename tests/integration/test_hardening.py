@@ -50,6 +50,22 @@ def test_compute_nodes_reach_the_internal_ports(node, url):
     assert node("c1").check_output(f"python3 -c \"{code}\"") == "200"
 
 
+def _connects(host, port):
+    """Whether host opens a TCP connection to login1's port within 3 s."""
+    code = ("import socket; s = socket.socket(); s.settimeout(3); "
+            f"print(s.connect_ex(('login1', {port})) == 0)")
+    return host.check_output(f"python3 -c \"{code}\"") == "True"
+
+
+@pytest.mark.parametrize("port", INTERNAL_PORTS)
+def test_the_firewall_lets_only_the_sites_hosts_reach_the_internal_ports(node, port):
+    # The demo inventory turns the optional firewall on: compute hosts in,
+    # the controller (neither compute nor login) out.
+    assert "hpc_datasci" in node(LOGIN).check_output("nft list tables")
+    assert _connects(node("c1"), port), f"c1 cannot reach login1:{port}"
+    assert not _connects(node("ctl"), port), f"ctl reaches login1:{port} through the firewall"
+
+
 # A name PAM accepts (useradd --badname) but that holds shell syntax.
 HOSTILE = "eve;id"
 
