@@ -349,6 +349,29 @@ class _SandMode:
         if self.mode == "suspend":
             self._suspend()
 
+    def _oversubscribe(self, name, attrs, sand_name):
+        """OverSubscribe=FORCE:1 on every partition, the sand partition's
+        included: the jobs of lower partitions so that sand can suspend them,
+        the sand partition's so that long jobs still start beside it (Slurm
+        keeps a node that runs a job which may not share away from jobs that
+        may). One job per CPU all the same: nothing is time-sliced."""
+        key = _key(attrs, "OverSubscribe")
+        if key is None:
+            attrs["OverSubscribe"] = SUSPENDABLE_OVERSUBSCRIBE
+            return
+        if str(attrs[key]).upper().startswith("FORCE"):
+            return
+        if str(name) == str(sand_name):
+            why = (f"no long job could start on a node while a job of the sand partition "
+                   f"'{sand_name}' runs there (Slurm keeps such a node away from jobs that share)")
+        else:
+            why = (f"the sand partition '{sand_name}' can suspend only jobs of partitions "
+                   f"with OverSubscribe=FORCE")
+        self.errors.append(
+            f"slurm_partitions.{name}: OverSubscribe={attrs[key]}, but in slurm_sand_mode "
+            f"suspend {why}; remove the key (the role sets {SUSPENDABLE_OVERSUBSCRIBE}) or "
+            f"choose slurm_sand_mode: tiers.")
+
     def _suspend(self):
         if "memory" not in self.select.lower() and self.sand is not None:
             self.errors.append(
@@ -372,17 +395,9 @@ class _SandMode:
             self.sand_memory_mb = self.smallest * self.percent // 100
             _set_default(sand_attrs, "DefMemPerCPU", sand_mb, "DefMemPerNode")
         for name, attrs in self.partitions:
+            self._oversubscribe(name, attrs, sand_name)
             if str(name) == str(sand_name):
                 continue
-            key = _key(attrs, "OverSubscribe")
-            if key is None:
-                attrs["OverSubscribe"] = SUSPENDABLE_OVERSUBSCRIBE
-            elif not str(attrs[key]).upper().startswith("FORCE"):
-                self.errors.append(
-                    f"slurm_partitions.{name}: OverSubscribe={attrs[key]}, but in "
-                    f"slurm_sand_mode suspend the sand partition '{sand_name}' can suspend "
-                    f"only jobs of partitions with OverSubscribe=FORCE; remove the key (the "
-                    f"role sets {SUSPENDABLE_OVERSUBSCRIBE}) or choose slurm_sand_mode: tiers.")
             if rock_mb is not None:
                 _set_default(attrs, "MaxMemPerCPU", rock_mb, "MaxMemPerNode")
                 _set_default(attrs, "DefMemPerCPU", rock_mb, "DefMemPerNode")

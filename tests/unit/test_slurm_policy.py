@@ -412,7 +412,9 @@ def test_suspend_makes_the_lower_partitions_suspendable_with_memory_left_for_san
     assert result["errors"] == []
     assert partition_of(result, "batch") == {**DEMO_PARTITIONS[0], "OverSubscribe": "FORCE:1",
                                              "MaxMemPerCPU": 600, "DefMemPerCPU": 600}
-    assert partition_of(result, "short") == {**DEMO_PARTITIONS[1], "DefMemPerCPU": 400}
+    # The sand partition shares too (one job per CPU), or no long job could
+    # start on a node where sand runs.
+    assert partition_of(result, "short") == {**DEMO_PARTITIONS[1], "OverSubscribe": "FORCE:1", "DefMemPerCPU": 400}
     # Two 600 MiB CPUs of rocks leave 800 MiB of the 2000 MiB node.
     assert result["sand_memory_mb"] == 800
 
@@ -465,6 +467,10 @@ def test_node_sizes_unknown_derive_no_memory():
         "slurm_partitions.batch: OverSubscribe=NO, but in slurm_sand_mode suspend the sand partition 'short' can "
         "suspend only jobs of partitions with OverSubscribe=FORCE; remove the key (the role sets FORCE:1) or choose "
         "slurm_sand_mode: tiers."], id="not-suspendable"),
+    pytest.param({"partitions": {"short": {"OverSubscribe": "EXCLUSIVE"}}}, [
+        "slurm_partitions.short: OverSubscribe=EXCLUSIVE, but in slurm_sand_mode suspend no long job could start on "
+        "a node while a job of the sand partition 'short' runs there (Slurm keeps such a node away from jobs that "
+        "share); remove the key (the role sets FORCE:1) or choose slurm_sand_mode: tiers."], id="sand-not-sharing"),
 ])
 def test_sand_mode_mistakes(changes, errors):
     result = slurm_policy(policy(**{"sand_mode": "suspend", "nodes": DEMO_NODES, **changes}))
