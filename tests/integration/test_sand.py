@@ -131,6 +131,27 @@ def test_the_long_jobs_resume_and_complete_their_full_work_without_requeue(node,
         assert _counter(node, job) == ROCK_SECONDS, "a long job lost work"
 
 
+def test_a_long_job_starts_beside_sand(node):
+    """Sand on every node, one CPU free on each: a long batch job takes a
+    free CPU at once (it would pend on Resources if the sand partition could
+    not share, whatever the CPUs left)."""
+    login = node(LOGIN)
+    sand = []
+    for host in ("c1", "c2"):
+        sand.append(login.check_output(_as("alice", f"sbatch --parsable --chdir=/home/alice --job-name=sand-one "
+                                                    f"--partition=short --qos=burst --nodelist={host} --mem=100M "
+                                                    "--time=5:00 --output=/dev/null --wrap='sleep 120'")).strip())
+        time.sleep(1)
+    try:
+        _wait(lambda: list(_states(node, "alice", "sand-one").values()) == ["RUNNING"] * 2, 60, "the sand did not start")
+        rock = login.check_output(_as("bob", "sbatch --parsable --chdir=/home/bob --job-name=beside --partition=batch "
+                                             "--mem=100M --time=5:00 --output=/dev/null --wrap='sleep 30'")).strip()
+        _wait(lambda: _states(node, "bob", "beside").get(rock) == "RUNNING", 30,
+              f"a long job did not start beside sand: {_squeue(node, 'bob')}")
+    finally:
+        login.run(f"scancel {' '.join(sand)}; scancel --user=bob --name=beside")
+
+
 @pytest.fixture
 def sand_fills_the_machine(node):
     """Every compute CPU held by alice's burst jobs, which nothing suspends."""
