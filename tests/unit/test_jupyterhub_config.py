@@ -225,7 +225,7 @@ def test_the_hubs_unit_is_sandboxed_without_breaking_sudo(rendered):
     for key in SECCOMP_SETTINGS + ("NoNewPrivileges", "RestrictSUIDSGID"):
         assert key not in unit, key
     assert unit["ProtectSystem"] == ["strict"] and unit["ProtectHome"] == ["read-only"]
-    assert unit["ReadWritePaths"] == ["/var/lib/jupyterhub", "-/run/sudo"]
+    assert unit["ReadWritePaths"] == ["/var/lib/jupyterhub", "-/run/sudo", "-/var/log/sudo-io -/var/log/sudo.log"]
     assert unit["UMask"] == ["0077"] and unit["DevicePolicy"] == ["closed"]
     dropped = unit["CapabilityBoundingSet"][0].lstrip("~").split()
     assert {"CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_NET_ADMIN"} <= set(dropped)
