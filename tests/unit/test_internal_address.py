@@ -156,3 +156,97 @@ def test_main_fails_without_route(monkeypatch, capsys):
     assert out['failed'] is True
     assert out['msg'] == ('no route from this host to c1 (10.0.1.11); set the bind address '
                           'variable to the address to bind')
+
+
+HUB = dict(variable='jupyterhub_hub_ip', connect_variable='jupyterhub_hub_connect_name')
+COMPUTE = {'c1': '10.0.1.11', 'c2': '10.0.1.12'}
+ROUTES = {'10.0.1.11': '10.0.0.5', '10.0.1.12': '10.0.0.5'}
+
+
+@pytest.mark.parametrize('connect_to, expected', [
+    ('10.0.0.5', (None, '10.0.0.5')),
+    ('127.0.1.1',
+     ("jupyterhub_hub_connect_name (login1) resolves to 127.0.1.1 on this host, a loopback "
+      "address (/etc/hosts maps the host's own name there, as Debian does with 127.0.1.1), "
+      "not to 10.0.0.5, the address the peers are reached from, which the service binds; the "
+      "host's own clients of the service would find nothing there; set "
+      "jupyterhub_hub_connect_name to 10.0.0.5 or to a name that resolves to it on this host",
+      None)),
+    ('10.9.0.5',
+     ("jupyterhub_hub_connect_name (login1) resolves to 10.9.0.5 on this host, not to "
+      "10.0.0.5, the address the peers are reached from, which the service binds; the host's "
+      "own clients of the service would find nothing there; set jupyterhub_hub_connect_name "
+      "to 10.0.0.5 or to a name that resolves to it on this host", None)),
+    (None,
+     ('jupyterhub_hub_connect_name (login1) does not resolve to an IPv4 address on this '
+      'host; set jupyterhub_hub_connect_name to 10.0.0.5 or to a name that resolves to it on '
+      'this host (DNS or /etc/hosts)', None)),
+])
+def test_connect_name_with_derived_address(connect_to, expected):
+    names = dict(COMPUTE)
+    if connect_to:
+        names['login1'] = connect_to
+    found, resolved, _sources, message = internal_address.find_internal_address(
+        list(COMPUTE), HUB['variable'], fake_getaddrinfo(names), fake_route_get(ROUTES),
+        connect_name='login1', connect_variable=HUB['connect_variable'])
+    assert (message, found) == expected
+    assert resolved == dict(COMPUTE, login1=connect_to)
+
+
+@pytest.mark.parametrize('connect_to, expected', [
+    ('10.0.0.5', (None, '10.0.0.5')),
+    ('127.0.1.1',
+     ("jupyterhub_hub_connect_name (login1) resolves to 127.0.1.1 on this host, a loopback "
+      "address (/etc/hosts maps the host's own name there, as Debian does with 127.0.1.1), "
+      "but jupyterhub_hub_ip binds 10.0.0.5 only, so the host's own clients of the service "
+      "would find nothing there; set jupyterhub_hub_connect_name to 10.0.0.5 or to a name "
+      "that resolves to it on this host", None)),
+    ('10.0.0.6',
+     ("jupyterhub_hub_connect_name (login1) resolves to 10.0.0.6 on this host, but "
+      "jupyterhub_hub_ip binds 10.0.0.5 only, so the host's own clients of the service would "
+      "find nothing there; set jupyterhub_hub_connect_name to 10.0.0.5 or to a name that "
+      "resolves to it on this host", None)),
+    (None,
+     ('jupyterhub_hub_connect_name (login1) does not resolve to an IPv4 address on this '
+      'host; set jupyterhub_hub_connect_name to 10.0.0.5 or to a name that resolves to it on '
+      'this host (DNS or /etc/hosts)', None)),
+])
+def test_connect_name_with_explicit_address(connect_to, expected):
+    names = {'login1': connect_to} if connect_to else {}
+
+    def no_route(address):
+        raise AssertionError('peers are not examined when the address is given')
+
+    found, resolved, sources, message = internal_address.find_internal_address(
+        ['c1'], HUB['variable'], fake_getaddrinfo(names), no_route,
+        connect_name='login1', connect_variable=HUB['connect_variable'], bind_address='10.0.0.5')
+    assert (message, found) == expected
+    assert resolved == {'login1': connect_to}
+    assert sources == {}
+
+
+def test_explicit_address_without_connect_name():
+    assert internal_address.find_internal_address(
+        ['c1'], VAR, None, None, bind_address='10.0.0.5') == ('10.0.0.5', {}, {}, None)
+
+
+def test_main_checks_the_connect_name_against_the_given_address(monkeypatch, capsys):
+    code, out, calls = call_main(
+        dict(peers=['c1'], bind_address='10.0.0.5', connect_name='login1',
+             variable='dask_gateway_bind_address', connect_variable='dask_gateway_connect_name'),
+        monkeypatch, capsys, {'login1': '127.0.1.1'}, {})
+    assert code == 1
+    assert calls == []
+    assert out['msg'] == (
+        "dask_gateway_connect_name (login1) resolves to 127.0.1.1 on this host, a loopback "
+        "address (/etc/hosts maps the host's own name there, as Debian does with 127.0.1.1), "
+        "but dask_gateway_bind_address binds 10.0.0.5 only, so the host's own clients of the "
+        "service would find nothing there; set dask_gateway_connect_name to 10.0.0.5 or to a "
+        "name that resolves to it on this host")
+
+
+def test_main_returns_the_given_address(monkeypatch, capsys):
+    code, out, calls = call_main(
+        dict(peers=['c1'], bind_address='10.0.0.5', connect_name='login1'),
+        monkeypatch, capsys, {'login1': '10.0.0.5'}, {})
+    assert (code, out['address'], out['peers'], calls) == (0, '10.0.0.5', {'login1': '10.0.0.5'}, [])
