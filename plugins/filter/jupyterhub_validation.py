@@ -44,9 +44,11 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
 )
 
 AUTHENTICATORS = ("pam", "ldap", "oauth")
-# POSIX-portable user names (as Debian's useradd accepts them, without the
-# trailing $ of machine accounts): the role's default.
-DEFAULT_USERNAME_PATTERN = "^[a-z_][a-z0-9_-]{0,31}$"
+# The role's default: lower-case letters, digits, _, . and - (the dot for
+# LDAP/AD names such as j.doe), up to 32 characters, not starting with a
+# digit, - or . (POSIX-portable names as useradd takes them, without the
+# trailing $ of machine accounts).
+DEFAULT_USERNAME_PATTERN = "^[a-z_][a-z0-9_.-]{0,31}$"
 PROFILE_KEYS = ("name", "display_name", "partition", "qos", "cpus", "memory", "runtime")
 SERVICE_KEYS = ("name", "url", "api_token")
 SERVICE_TOKEN_MIN = 32
@@ -58,13 +60,14 @@ SBATCH_OPTION_RE = re.compile(r"^--[A-Za-z][A-Za-z0-9-]*(=\S+)?$")
 
 # Names an identity provider could send that a user-name pattern must
 # refuse: batchspawner puts the name into a shell command (sudo -u <name>),
-# so no shell metacharacter, quote, space, slash or leading dash may pass.
+# so no shell metacharacter, quote, space, slash, leading dash or leading
+# dot ("..", ".alice": names of directories) may pass.
 # Only names JupyterHub's own checks let through (no leading or trailing
 # space, no "/") reach the pattern, so these are tested as it tests them
 # (re.match after lower-casing); "/" is kept for the files named after users.
 HOSTILE_USERNAMES = (
     "alice;id", "alice$(id)", "alice`id`", "alice bob", "alice'bob", 'alice"bob', "alice|id", "alice&id",
-    "alice>x", "alice\nid", "../alice", "alice/x", "-alice", "alice$", "*",
+    "alice>x", "alice\nid", "../alice", "..", ".alice", "alice/x", "-alice", "alice$", "*",
 )
 
 
@@ -128,7 +131,7 @@ def _pattern_errors(variable, pattern):
     if accepted:
         errors.append(f"{variable} {pattern} accepts {', '.join(repr(n) for n in accepted)}: the hub runs"
                       " sudo -u <name>, so the pattern must refuse spaces, quotes, shell characters, / and a"
-                      f" leading - (e.g. {DEFAULT_USERNAME_PATTERN})")
+                      f" leading - or . (e.g. {DEFAULT_USERNAME_PATTERN})")
     return errors
 
 

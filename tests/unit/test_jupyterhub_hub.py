@@ -434,7 +434,7 @@ def _settings(tmp_path, **changes):
         "state_dir": str(tmp_path), "config_dir": str(tmp_path), "venv": "/opt/jupyterhub",
         "hub_ip": "10.20.0.5", "hub_port": 8081, "hub_connect_name": "login1", "proxy_api_port": 8001, "public_url": "",
         "authenticator": "pam", "ldap": {}, "oauth": {}, "allowed_users": ["carol"],
-        "allowed_groups": ["datasci"], "admin_users": ["admin"], "username_pattern": "^[a-z_][a-z0-9_-]{0,31}$",
+        "allowed_groups": ["datasci"], "admin_users": ["admin"], "username_pattern": "^[a-z_][a-z0-9_.-]{0,31}$",
         "notebook_env": "/opt/software/envs/notebook",
         "start_timeout": 300, "slurm_account": "datasci", "profiles": PROFILES,
         "services": [{"name": "dask-gateway", "url": "http://login1:8010"}, {"name": "docs", "url": "http://d:1"}],
@@ -585,7 +585,7 @@ def test_a_hostile_name_is_refused_at_login(tmp_path, method, name):
 
 @pytest.mark.parametrize("method", ["pam", "ldap", "oauth"])
 @pytest.mark.parametrize("name, user", [("alice", "alice"), ("Alice", "alice"), ("_svc-1", "_svc-1"),
-                                        ("a" * 32, "a" * 32)])
+                                        ("j.doe", "j.doe"), ("J.Doe", "j.doe"), ("a" * 32, "a" * 32)])
 def test_a_posix_name_logs_in(tmp_path, method, name, user):
     assert _login(method, tmp_path, name)["name"] == user
 

@@ -18,7 +18,7 @@ WHERE = "jupyterhub_profiles[0] (interactive)"
 def _good():
     return {
         "authenticator": "pam",
-        "username_pattern": "^[a-z_][a-z0-9_-]{0,31}$",
+        "username_pattern": "^[a-z_][a-z0-9_.-]{0,31}$",
         "ldap": {},
         "oauth": {"client_id": "jupyterhub"},
         "hub_ip": "",
@@ -71,7 +71,7 @@ CASES = [
      ["jupyterhub_authenticator must be pam, ldap or oauth, not kerberos"]),
     ("username pattern missing", lambda s: s.update(username_pattern=""),
      ["jupyterhub_username_pattern must be a regular expression of the user names allowed, such as"
-      " ^[a-z_][a-z0-9_-]{0,31}$"]),
+      " ^[a-z_][a-z0-9_.-]{0,31}$"]),
     ("username pattern not a regex", lambda s: s.update(username_pattern="^[a-z$"),
      ["jupyterhub_username_pattern ^[a-z$ is not a regular expression"
       " (unterminated character set at position 1)"]),
@@ -81,23 +81,27 @@ CASES = [
       "jupyterhub_username_pattern ^[a-z_][a-z0-9_-]* accepts 'alice;id', 'alice$(id)', 'alice`id`',"
       " 'alice bob', \"alice'bob\", 'alice\"bob', 'alice|id', 'alice&id', 'alice>x', 'alice\\nid',"
       " 'alice/x', 'alice$': the hub runs sudo -u <name>, so the pattern must refuse spaces, quotes, shell"
-      " characters, / and a leading - (e.g. ^[a-z_][a-z0-9_-]{0,31}$)"]),
+      " characters, / and a leading - or . (e.g. ^[a-z_][a-z0-9_.-]{0,31}$)"]),
     ("username pattern anything", lambda s: s.update(username_pattern="^.*$"),
      ["jupyterhub_username_pattern ^.*$ accepts 'alice;id', 'alice$(id)', 'alice`id`', 'alice bob',"
-      " \"alice'bob\", 'alice\"bob', 'alice|id', 'alice&id', 'alice>x', '../alice', 'alice/x', '-alice',"
-      " 'alice$', '*': the hub runs sudo -u <name>, so the pattern must refuse spaces, quotes, shell characters,"
-      " / and a leading - (e.g. ^[a-z_][a-z0-9_-]{0,31}$)"]),
+      " \"alice'bob\", 'alice\"bob', 'alice|id', 'alice&id', 'alice>x', '../alice', '..', '.alice',"
+      " 'alice/x', '-alice', 'alice$', '*': the hub runs sudo -u <name>, so the pattern must refuse spaces, quotes, shell characters,"
+      " / and a leading - or . (e.g. ^[a-z_][a-z0-9_.-]{0,31}$)"]),
     ("username pattern with a leading dash", lambda s: s.update(username_pattern="^[a-z_-][a-z0-9_-]*$"),
      ["jupyterhub_username_pattern ^[a-z_-][a-z0-9_-]*$ accepts '-alice': the hub runs sudo -u <name>, so the"
-      " pattern must refuse spaces, quotes, shell characters, / and a leading - (e.g. ^[a-z_][a-z0-9_-]{0,31}$)"]),
+      " pattern must refuse spaces, quotes, shell characters, / and a leading - or . (e.g. ^[a-z_][a-z0-9_.-]{0,31}$)"]),
+    ("username pattern with a leading dot", lambda s: s.update(username_pattern="^[a-z_.][a-z0-9_.-]*$"),
+     ["jupyterhub_username_pattern ^[a-z_.][a-z0-9_.-]*$ accepts '..', '.alice': the hub runs sudo -u <name>, so"
+      " the pattern must refuse spaces, quotes, shell characters, / and a leading - or . (e.g."
+      " ^[a-z_][a-z0-9_.-]{0,31}$)"]),
     ("username pattern with machine accounts", lambda s: s.update(username_pattern="^[a-z][-a-z0-9_]*\\$?$"),
      ["jupyterhub_username_pattern ^[a-z][-a-z0-9_]*\\$?$ accepts 'alice$': the hub runs sudo -u <name>, so the"
-      " pattern must refuse spaces, quotes, shell characters, / and a leading - (e.g. ^[a-z_][a-z0-9_-]{0,31}$)"]),
+      " pattern must refuse spaces, quotes, shell characters, / and a leading - or . (e.g. ^[a-z_][a-z0-9_.-]{0,31}$)"]),
     ("username pattern with dots and capitals", lambda s: s.update(username_pattern="^[A-Za-z_][A-Za-z0-9._-]*$"),
      []),
     ("username pattern not a string", lambda s: s.update(username_pattern=None),
      ["jupyterhub_username_pattern must be a regular expression of the user names allowed, such as"
-      " ^[a-z_][a-z0-9_-]{0,31}$"]),
+      " ^[a-z_][a-z0-9_.-]{0,31}$"]),
     ("username pattern in the authenticators' settings",
      lambda s: s.update(ldap={"username_pattern": ".*"}, oauth={"username_pattern": ".*"}),
      ["jupyterhub_ldap: remove username_pattern and set jupyterhub_username_pattern (it applies to every"
