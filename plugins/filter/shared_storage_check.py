@@ -23,43 +23,67 @@ def _join(hosts):
     return ", ".join(hosts)
 
 
+def _hosts_of_groups(data):
+    """The login and compute hosts of the inventory (not only of this run), in
+    order, each once."""
+    hosts = []
+    for host in list(data.get("login") or []) + list(data.get("compute") or []):
+        if host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
 def storage_probes(data):
     """The probes of one run.
 
     data:
-      hosts:       the play's hosts (login and compute hosts), in order
-      login:       the login hosts
+      hosts:       the play's hosts that are still running (login and compute
+                   hosts of this run, after any --limit), in order
+      login:       the login hosts of the inventory (groups['login'])
+      compute:     the compute hosts of the inventory (groups['slurm_compute'])
+      excluded:    hosts that cannot write (in the run but failed or
+                   unreachable)
       shared_dirs: [{variable, shared, path_variable, path, writer, what}],
-                   one per role that installs once onto shared storage
+                   one per role that installs once onto shared storage; an
+                   empty writer: the default writer
       home_root:   the root of users' homes ("" for no home probe)
       home_variable: the variable that holds it
 
-    A probe whose writer is not among the hosts is left out: the play that
-    builds would not install from it either.
+    The writer is chosen from the inventory's groups, not from the run's
+    hosts: a run limited to one compute node must not make that node the
+    writer and leave nobody to look. The default writer is the first login
+    host, else the first compute host, that is not excluded; it writes by
+    delegation when it is outside the run. Each probe's readers are the run's
+    hosts other than its writer; ``alone`` says the writer is the only login
+    or compute host of the inventory.
     """
     hosts = list(data.get("hosts") or [])
-    probes = []
-    for item in data.get("shared_dirs") or []:
-        if not item.get("shared") or item.get("writer") not in hosts:
-            continue
-        probes.append({"kind": SHARED, "variable": item["variable"],
-                       "path_variable": item["path_variable"], "path": item["path"],
-                       "writer": item["writer"], "what": item["what"]})
+    if not hosts:
+        return []
+    every = _hosts_of_groups(data)
+    excluded = set(data.get("excluded") or [])
+    default = next((host for host in every if host not in excluded), hosts[0])
+    items = [item for item in data.get("shared_dirs") or [] if item.get("shared")]
+    probes = [{"kind": SHARED, "variable": item["variable"], "path_variable": item["path_variable"],
+               "path": item["path"], "writer": item.get("writer") or default, "what": item["what"]}
+              for item in items]
     home_root = data.get("home_root") or ""
-    if home_root and hosts:
-        logins = [host for host in hosts if host in (data.get("login") or [])]
-        probes.append({"kind": HOME, "variable": data.get("home_variable") or "site_check_home_root",
-                       "path_variable": data.get("home_variable") or "site_check_home_root",
-                       "path": home_root, "writer": (logins or hosts)[0],
-                       "what": "users' homes"})
+    if home_root:
+        variable = data.get("home_variable") or "site_check_home_root"
+        probes.append({"kind": HOME, "variable": variable, "path_variable": variable, "path": home_root,
+                       "writer": default, "what": "users' homes"})
+    for probe in probes:
+        probe["readers"] = [host for host in hosts if host != probe["writer"]]
+        probe["alone"] = every == [probe["writer"]]
     return probes
 
 
 def storage_writers(probes):
-    """The hosts that write a marker, each once, in order."""
+    """The hosts that write a marker, each once, in order (a probe that no
+    host of the run would look for writes none)."""
     writers = []
     for probe in probes:
-        if probe["writer"] not in writers:
+        if probe.get("readers", True) and probe["writer"] not in writers:
             writers.append(probe["writer"])
     return writers
 
@@ -76,7 +100,9 @@ def storage_plan(probes, written):
         result = written.get(probe["writer"]) or {}
         entry = next((m for m in result.get("markers") or [] if m.get("path") == probe["path"]), None)
         item = dict(probe)
-        if entry is None:
+        if not probe.get("readers", True):
+            item.update(dir="", marker="", error="")
+        elif entry is None:
             item.update(dir="", marker="", error=f"{probe['writer']} wrote no marker")
         else:
             item.update(dir=entry.get("dir") or "", marker=entry.get("marker") or "",
@@ -128,8 +154,18 @@ def _home_error(probe, blind):
             f" {probe['path']} on {_join(blind)}, or set {probe['variable']} to the root of users' homes.")
 
 
+def _alone_error(probe):
+    return (f"{probe['variable']} is true, but {probe['writer']} is the only login or compute host of the"
+            f" inventory: no other host can look for what it installs in {probe['path_variable']}"
+            f" ({probe['path']}), so nothing proves that storage shared. Set {probe['variable']}: false (the"
+            f" host installs its own {probe['what']}), or add the hosts that share it to the inventory's login"
+            f" and slurm_compute groups.")
+
+
 def storage_errors(data):
-    """One message per probe that a host could not see, or could not write.
+    """One message per probe that a host could not see, or could not write,
+    and per shared directory whose writer is the inventory's only login or
+    compute host.
 
     data: {planned: storage_plan(...), hosts: [...], seen: {host: result of
     storage_marker state=query}}. A host without a result (unreachable,
@@ -139,6 +175,10 @@ def storage_errors(data):
     hosts = list(data.get("hosts") or [])
     seen = data.get("seen") or {}
     for probe in data.get("planned") or []:
+        if not probe.get("readers", True):
+            if probe["kind"] == SHARED and probe.get("alone"):
+                errors.append(_alone_error(probe))
+            continue
         if not probe.get("marker"):
             if probe["kind"] == SHARED and probe.get("dir"):
                 errors.append(f"{probe['variable']} is true, but {probe['writer']} cannot write in"
@@ -155,9 +195,16 @@ def storage_errors(data):
 
 def storage_notes(planned):
     """Probes that could not be run, and why (users' homes on a share that
-    squashes root cannot take a marker from root: not a failure)."""
+    squashes root cannot take a marker from root, a run limited to the
+    writer: not a failure)."""
     notes = []
     for probe in planned:
+        if not probe.get("readers", True):
+            if not probe.get("alone"):
+                notes.append(f"{probe['path_variable']} {probe['path']} was not probed: no login or compute host"
+                             f" other than {probe['writer']} is in this run (--limit), so none looked for its"
+                             f" marker.")
+            continue
         if probe["kind"] == HOME and not probe.get("marker"):
             notes.append(f"{probe['variable']} {probe['path']} was not probed: {probe['writer']} could not"
                          f" write a marker in {probe['dir'] or probe['path']} as root ({probe['error']}).")

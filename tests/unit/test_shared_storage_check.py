@@ -14,7 +14,7 @@ ENVS = {"variable": "curated_envs_shared_storage", "shared": True, "path_variabl
 
 
 def probes(**overrides):
-    data = {"hosts": HOSTS, "login": ["login1"], "shared_dirs": [MINIFORGE, ENVS],
+    data = {"hosts": HOSTS, "login": ["login1"], "compute": ["c1", "c2"], "shared_dirs": [MINIFORGE, ENVS],
             "home_root": "/home", "home_variable": "site_check_home_root"}
     data.update(overrides)
     return storage.storage_probes(data)
@@ -30,7 +30,6 @@ def test_probes_shared_dirs_and_homes():
 
 @pytest.mark.parametrize("overrides, paths", [
     ({"shared_dirs": [dict(MINIFORGE, shared=False), ENVS]}, ["/opt/software/envs", "/home"]),
-    ({"shared_dirs": [dict(MINIFORGE, writer="elsewhere")]}, ["/home"]),
     ({"home_root": ""}, ["/opt/software/miniforge3", "/opt/software/envs"]),
     ({"hosts": []}, []),
 ])
@@ -41,6 +40,54 @@ def test_probes_left_out(overrides, paths):
 def test_home_written_by_a_compute_node_without_login_hosts():
     home = probes(login=[], hosts=["c1", "c2"], shared_dirs=[])[0]
     assert home["writer"] == "c1"
+
+
+DEFAULT_WRITER = [dict(MINIFORGE, writer=""), dict(ENVS, writer="")]
+
+
+@pytest.mark.parametrize("overrides, writers, readers", [
+    # --limit c2: the first login host of the inventory writes (delegated), c2 looks.
+    ({"hosts": ["c2"], "shared_dirs": DEFAULT_WRITER}, ["login1", "login1", "login1"], [["c2"], ["c2"], ["c2"]]),
+    # The configured install host writes its directory, wherever it is.
+    ({"hosts": ["c2"], "shared_dirs": [dict(MINIFORGE, writer="c1"), dict(ENVS, writer="")]},
+     ["c1", "login1", "login1"], [["c2"], ["c2"], ["c2"]]),
+    # A host of the run that failed or is unreachable does not write.
+    ({"hosts": ["c1", "c2"], "excluded": ["login1"], "shared_dirs": DEFAULT_WRITER},
+     ["c1", "c1", "c1"], [["c2"], ["c2"], ["c2"]]),
+    ({"login": [], "hosts": ["c2", "c1"], "shared_dirs": DEFAULT_WRITER},
+     ["c1", "c1", "c1"], [["c2"], ["c2"], ["c2"]]),
+])
+def test_writer_comes_from_the_inventory_not_the_run(overrides, writers, readers):
+    planned = probes(**overrides)
+    assert [p["writer"] for p in planned] == writers
+    assert [p["readers"] for p in planned] == readers
+    assert storage.storage_writers(planned) == sorted(set(writers), key=writers.index)
+
+
+def test_run_limited_to_the_writer_is_a_note():
+    planned = storage.storage_plan(probes(hosts=["login1"]), {})
+    assert storage.storage_writers(planned) == []
+    assert [p["marker"] for p in planned] == ["", "", ""]
+    assert storage.storage_errors({"planned": planned, "hosts": ["login1"], "seen": {}}) == []
+    assert storage.storage_notes(planned) == [
+        "miniforge_prefix /opt/software/miniforge3 was not probed: no login or compute host other than login1 is"
+        " in this run (--limit), so none looked for its marker.",
+        "curated_envs_root /opt/software/envs was not probed: no login or compute host other than login1 is in"
+        " this run (--limit), so none looked for its marker.",
+        "site_check_home_root /home was not probed: no login or compute host other than login1 is in this run"
+        " (--limit), so none looked for its marker."]
+
+
+def test_the_only_host_of_the_inventory_cannot_prove_shared_storage():
+    planned = storage.storage_plan(probes(hosts=["c1"], login=[], compute=["c1"],
+                                          shared_dirs=[dict(MINIFORGE, writer="")]), {})
+    assert storage.storage_writers(planned) == []
+    assert storage.storage_notes(planned) == []
+    assert storage.storage_errors({"planned": planned, "hosts": ["c1"], "seen": {}}) == [
+        "miniforge_shared_storage is true, but c1 is the only login or compute host of the inventory: no other"
+        " host can look for what it installs in miniforge_prefix (/opt/software/miniforge3), so nothing proves"
+        " that storage shared. Set miniforge_shared_storage: false (the host installs its own Miniforge), or"
+        " add the hosts that share it to the inventory's login and slurm_compute groups."]
 
 
 def written(markers):
