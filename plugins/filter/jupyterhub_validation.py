@@ -370,21 +370,36 @@ def _first_line(text):
     return lines[0] if lines else "no output"
 
 
+def _file_kind(stat):
+    """What a path that is not a regular file is, from its stat."""
+    for key, kind in (("isdir", "a directory"), ("ischr", "a character device"), ("isblk", "a block device"),
+                      ("isfifo", "a FIFO"), ("issock", "a socket")):
+        if stat.get(key):
+            return kind
+    return "not a regular file"
+
+
 def tls_file_errors(variable, path, probe, user):
-    """One TLS file's existence and readability by the proxy's user; None
-    when the file is fine, so that its content may be read."""
+    """One TLS file's existence and readability by the proxy's user; empty
+    when the file is fine, so that its content may be read. The stat
+    follows symbolic links (Let's Encrypt's live/*.pem lead into archive/),
+    and probe["realpath"] is where the path leads ("" when unknown)."""
     stat = probe.get("stat") or {}
     if not stat.get("exists"):
         return [f"{variable} {path} does not exist on this host: put the file there, or set jupyterhub_tls_cert"
                 ' and jupyterhub_tls_key to "" for a self-signed certificate']
+    target = probe.get("realpath") or path
+    shown = f"{path} (-> {target})" if target != path else path
     if not stat.get("isreg"):
-        return [f"{variable} {path} is not a regular file"]
-    if str(path).startswith(HIDDEN_FROM_PROXY):
-        return [f"{variable} {path} is in a directory the proxy's unit hides (ProtectHome: /home, /root,"
+        return [f"{variable} {shown} is {_file_kind(stat)}: set {variable} to the path of the PEM file itself (a"
+                " symbolic link to it will do)"]
+    if str(path).startswith(HIDDEN_FROM_PROXY) or str(target).startswith(HIDDEN_FROM_PROXY):
+        return [f"{variable} {shown} is in a directory the proxy's unit hides (ProtectHome: /home, /root,"
                 " /run/user): put it under /etc (e.g. /etc/ssl)"]
     if probe.get("readable_rc") not in (None, 0):
-        return [f"{variable} {path} is not readable by {user}, the proxy's user: e.g. chgrp {user} {path} and"
-                " chmod 0640 it, and let the user through the directories above it"]
+        through = "above it and above the link" if target != path else "above it"
+        return [f"{variable} {shown} is not readable by {user}, the proxy's user: e.g. chgrp {user} {target} and"
+                f" chmod 0640 it, and let the user through the directories {through}"]
     return []
 
 
@@ -416,11 +431,14 @@ def jupyterhub_tls_errors(settings):
 
       cert, key     the paths (jupyterhub_tls_cert, jupyterhub_tls_key)
       user          jupyterhub_user
-      cert_probe    {stat: {exists, isreg}, readable_rc: rc of `test -r` as
+      cert_probe    {stat: {exists, isreg, isdir, ...} of the file a
+                    symbolic link leads to, realpath: that file's path
+                    (`realpath -e`; "" when unknown), readable_rc: rc of
+                    `test -r` (through the link) as
                     the user (None when the account does not exist yet),
                     pubkey_rc, pubkey, pubkey_stderr: `openssl x509 -pubkey`,
                     valid_rc: `openssl x509 -checkend 0`, enddate}
-      key_probe     {stat, readable_rc, pubkey_rc, pubkey, pubkey_stderr:
+      key_probe     {stat, realpath, readable_rc, pubkey_rc, pubkey, pubkey_stderr:
                     `openssl pkey -pubout`}
     """
     errors = []
