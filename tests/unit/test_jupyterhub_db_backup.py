@@ -11,6 +11,7 @@ import sqlite3
 import stat
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 _SPEC = importlib.util.spec_from_file_location(
@@ -113,3 +114,32 @@ def test_main_prints_the_backup_as_json(tmp_path, capsys):
 def test_main_explains_its_arguments(capsys):
     assert backup.main(["x", "only-one"]) == 2
     assert "usage: jupyterhub_db_backup.py DATABASE BACKUP_DIR KEEP FROM_VERSION" in capsys.readouterr().err
+
+
+# --- The pending upgrade's mark (tasks/db_backup.yml, tasks/service.yml) ----------------------------
+
+
+def _tasks(name):
+    """The tasks of one of the hub role's task files."""
+    return yaml.safe_load((ROOT / "roles" / "jupyterhub" / "tasks" / name).read_text())
+
+
+def _index(tasks, start):
+    return next(i for i, task in enumerate(tasks) if task["name"].startswith(start))
+
+
+def test_the_mark_is_written_before_pip_and_cleared_after_upgrade_db():
+    """A run that stops between pip and upgrade-db leaves the mark, so the
+    next run upgrades the database although the release no longer differs."""
+    main, backup_tasks, service = _tasks("main.yml"), _tasks("db_backup.yml"), _tasks("service.yml")
+    assert _index(main, "Back up the hub's database") < _index(main, "Install the hub's packages")
+    mark = backup_tasks[_index(backup_tasks, "Mark the database's upgrade as pending")]
+    assert mark["ansible.builtin.copy"]["dest"] == "{{ __jupyterhub_db_upgrade_marker }}"
+    assert mark["ansible.builtin.copy"]["mode"] == "0600"
+    note = backup_tasks[_index(backup_tasks, "Note whether the hub's database needs")]["ansible.builtin.set_fact"]
+    assert "__jupyterhub_db_upgrade_pending.stat.exists" in note["__jupyterhub_db_upgrade"]
+    upgrade, clear = _index(service, "Upgrade the hub's database"), _index(service, "Clear the mark")
+    assert clear == upgrade + 1
+    assert service[clear]["ansible.builtin.file"] == {"path": "{{ __jupyterhub_db_upgrade_marker }}", "state": "absent"}
+    for task in (service[_index(service, "Stop the hub")], service[upgrade], service[clear]):
+        assert task["when"] == "__jupyterhub_db_upgrade | default(false) | bool"
