@@ -12,6 +12,20 @@ gateway's, uv's), run in the first play.
             at that version (the role variable `variable` says so with `value`)
 
 and returns a list of problems, each naming the variable and the fix.
+
+``lock_target_errors`` runs on each host right before a lock is installed
+there (the hub's, the gateway's, uv's, a curated environment's), with the
+same variable, site, path and text and:
+
+  python        the version of the interpreter the environment is made with
+                on the host (`<python> -c 'import sys; ...'`), e.g. 3.11.2
+  interpreter   that interpreter's path, for the message
+  architecture  the host's ansible_architecture (x86_64, aarch64, ...)
+  host          the host's inventory name
+
+It compares them with the target of the lock's header (``# python:`` and
+``# platform:``, written by scripts/lock.py); a lock without them (a site's
+own, made otherwise) is not checked.
 """
 
 from __future__ import annotations
@@ -52,6 +66,58 @@ def _requirement_error(settings, name, lock, requirement):
     return f"{requirement['variable']} is {requirement['value']} but {name} {found}: {fix} ({HOW}){back}"
 
 
+# uv's platform aliases (uv pip compile --python-platform) and other names of
+# the same machine architectures.
+PLATFORM_ALIASES = {"linux": "x86_64-unknown-linux-gnu", "windows": "x86_64-pc-windows-msvc",
+                    "macos": "aarch64-apple-darwin"}
+ARCHITECTURES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "i386": "i686", "x86": "i686",
+                 "armv7l": "armv7"}
+# The platform the fix proposes: Debian 12's glibc (2.36) runs manylinux_2_28 wheels.
+HOST_PLATFORM = "{}-manylinux_2_28"
+
+
+def architecture(name):
+    """A machine architecture under one name (x86_64, aarch64, i686, armv7, ...)."""
+    name = str(name or "").strip().lower()
+    return ARCHITECTURES.get(name, name)
+
+
+def platform_target(platform):
+    """(architecture, operating system) of a platform as uv names it, e.g.
+    x86_64-manylinux_2_28 -> (x86_64, linux)."""
+    platform = PLATFORM_ALIASES.get(platform.strip().lower(), platform.strip().lower())
+    system = "linux" if "linux" in platform else "windows" if "windows" in platform else \
+        "macos" if "darwin" in platform or "macos" in platform else platform
+    return architecture(platform.split("-")[0]), system
+
+
+def _python_matches(wanted, found):
+    """True when found (3.11.2) is wanted (3.11), compared at wanted's precision."""
+    wanted_parts = str(wanted).strip().split(".")
+    return str(found).strip().split(".")[:len(wanted_parts)] == wanted_parts
+
+
+def lock_target_errors(settings):
+    """The problem of a lock made for another Python or platform than the host's."""
+    header = parse_lock(settings.get("text") or "").header
+    wanted_python, wanted_platform = header.get("python"), header.get("platform")
+    if not wanted_python and not wanted_platform:
+        return []
+    found_python = str(settings.get("python") or "").strip()
+    found_arch = architecture(settings.get("architecture"))
+    wrong_python = bool(wanted_python) and not _python_matches(wanted_python, found_python)
+    wrong_platform = bool(wanted_platform) and platform_target(wanted_platform) != (found_arch, "linux")
+    if not (wrong_python or wrong_platform):
+        return []
+    made_for = " on ".join(filter(None, [f"Python {wanted_python}" if wanted_python else "", wanted_platform]))
+    short_python = ".".join(found_python.split(".")[:2])
+    return [f"{_lock_name(settings)} was made for {made_for}, but {settings.get('host')} has Python"
+            f" {found_python} ({settings.get('interpreter')}) on {found_arch}: make a lock for it with scripts/lock.py"
+            f" <input>.in --python-version {short_python} --platform {HOST_PLATFORM.format(found_arch)} --output"
+            f" <inventory>/files/<name>.lock and set {settings['variable']} to it"
+            f" (docs/software-environments.md#locks)"]
+
+
 def lock_errors(settings):
     """Problems of the lock in use against the role's version variables."""
     name = _lock_name(settings)
@@ -74,4 +140,4 @@ class FilterModule:
     """Checks of the locks of the bundle's Python environments."""
 
     def filters(self):
-        return {"lock_errors": lock_errors}
+        return {"lock_errors": lock_errors, "lock_target_errors": lock_target_errors}

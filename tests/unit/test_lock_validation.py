@@ -67,3 +67,83 @@ def _bump(index, version):
 ])
 def test_lock_errors(settings, expected):
     assert locks.lock_errors(settings) == expected
+
+
+# --- The lock's target against the host (lock_target_errors) ---------------------
+
+TARGETED = """\
+# Lock of hub-pam.in: every package pinned, with the sha256 of its files.
+# python: 3.11
+# platform: x86_64-manylinux_2_28
+# inputs-sha256: 0123
+jupyterhub==5.5.4 --hash=sha256:aaaa
+"""
+FIX = "(docs/software-environments.md#locks)"
+
+
+def _target(text=TARGETED, python="3.11.2", arch="x86_64", site=False, variable="jupyterhub_lock_file",
+            path="locks/hub-pam.lock"):
+    return {"variable": variable, "site": site, "path": path, "text": text, "python": python,
+            "interpreter": "/usr/bin/python3", "architecture": arch, "host": "login1"}
+
+
+@pytest.mark.parametrize("settings, expected", [
+    (_target(), []),
+    (_target(python="3.11"), []),
+    (_target(arch="amd64"), []),
+    # A lock without the header (a site's own, made otherwise) is not checked.
+    (_target(text=LOCK.replace("# python: 3.11\n", ""), python="3.12.1", arch="aarch64"), []),
+    (_target(text=TARGETED.replace("x86_64-manylinux_2_28", "linux")), []),
+    (_target(text=TARGETED.replace("x86_64-manylinux_2_28", "aarch64-unknown-linux-gnu"), arch="aarch64"), []),
+    (_target(text=TARGETED.replace("3.11", "3.11.2")), []),
+    (_target(python="3.12.1"),
+     ["the role's lock locks/hub-pam.lock was made for Python 3.11 on x86_64-manylinux_2_28, but login1 has Python"
+      " 3.12.1 (/usr/bin/python3) on x86_64: make a lock for it with scripts/lock.py <input>.in --python-version"
+      " 3.12 --platform x86_64-manylinux_2_28 --output <inventory>/files/<name>.lock and set jupyterhub_lock_file"
+      f" to it {FIX}"]),
+    (_target(arch="aarch64", site=True, variable="dask_gateway_lock_file", path="/site/gateway.lock"),
+     ["dask_gateway_lock_file (/site/gateway.lock) was made for Python 3.11 on x86_64-manylinux_2_28, but login1"
+      " has Python 3.11.2 (/usr/bin/python3) on aarch64: make a lock for it with scripts/lock.py <input>.in"
+      " --python-version 3.11 --platform aarch64-manylinux_2_28 --output <inventory>/files/<name>.lock and set"
+      f" dask_gateway_lock_file to it {FIX}"]),
+    (_target(text=TARGETED.replace("x86_64-manylinux_2_28", "macos"), python="3.10.12", arch="x86_64"),
+     ["the role's lock locks/hub-pam.lock was made for Python 3.11 on macos, but login1 has Python 3.10.12"
+      " (/usr/bin/python3) on x86_64: make a lock for it with scripts/lock.py <input>.in --python-version 3.10"
+      " --platform x86_64-manylinux_2_28 --output <inventory>/files/<name>.lock and set jupyterhub_lock_file to it"
+      f" {FIX}"]),
+    # Only the platform in the header.
+    (_target(text=TARGETED.replace("# python: 3.11\n", ""), arch="aarch64"),
+     ["the role's lock locks/hub-pam.lock was made for x86_64-manylinux_2_28, but login1 has Python 3.11.2"
+      " (/usr/bin/python3) on aarch64: make a lock for it with scripts/lock.py <input>.in --python-version 3.11"
+      " --platform aarch64-manylinux_2_28 --output <inventory>/files/<name>.lock and set jupyterhub_lock_file to it"
+      f" {FIX}"]),
+    (_target(site=True, variable="spec_file of curated_envs_list entry notebook", path="locks/notebook.lock",
+             python="3.13.0"),
+     ["spec_file of curated_envs_list entry notebook (locks/notebook.lock) was made for Python 3.11 on"
+      " x86_64-manylinux_2_28, but login1 has Python 3.13.0 (/usr/bin/python3) on x86_64: make a lock for it with"
+      " scripts/lock.py <input>.in --python-version 3.13 --platform x86_64-manylinux_2_28 --output"
+      " <inventory>/files/<name>.lock and set spec_file of curated_envs_list entry notebook to it"
+      f" {FIX}"]),
+])
+def test_lock_target_errors(settings, expected):
+    assert locks.lock_target_errors(settings) == expected
+
+
+@pytest.mark.parametrize("platform, expected", [
+    ("x86_64-manylinux_2_28", ("x86_64", "linux")),
+    ("aarch64-manylinux2014", ("aarch64", "linux")),
+    ("x86_64-unknown-linux-musl", ("x86_64", "linux")),
+    ("linux", ("x86_64", "linux")),
+    ("windows", ("x86_64", "windows")),
+    ("aarch64-apple-darwin", ("aarch64", "macos")),
+])
+def test_platform_target(platform, expected):
+    assert locks.platform_target(platform) == expected
+
+
+def test_the_roles_locks_target_debian_12s_python_on_x86_64():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    for lock in sorted(root.glob("roles/*/files/locks/*.lock")):
+        settings = _target(text=lock.read_text(encoding="utf-8"), path=str(lock))
+        assert locks.lock_target_errors(settings) == [], lock
