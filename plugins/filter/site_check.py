@@ -3,9 +3,15 @@ as a user of the spawn group, and the hub's and the gateway's health
 endpoints.
 
 ``site_check_user``       -> the user the jobs run as, or why there is none
-``site_check_user_errors``-> the problems with that user
+``site_check_user_errors``-> the problems with that user (no association...)
+``site_check_accounts``   -> the user's accounts in ``sacctmgr show assoc``
 ``scontrol_nodes``        -> ``scontrol show node -o`` as {node: {key: value}}
-``site_check_node_state`` -> one node's state, reason, hostname, usable, busy
+``slurm_user``            -> SlurmUser of ``scontrol show config``
+``site_check_node_state`` -> one node's state, reason, hostname, usable, busy,
+                             aside (an administrator's doing), powered_down
+``site_check_node_timeout``-> the node's job timeout (+ ResumeTimeout when
+                             powered down)
+``site_check_job_partition``-> the partition of the node's job
 ``site_check_srun_argv``  -> the command that runs the job on one node
 ``slurmd_log_argv``       -> the command that reads slurmd's log on a node
 ``site_check_endpoints``  -> the health endpoints one host probes
@@ -21,13 +27,34 @@ JOB_NAME = "hpc-datasci-site-check"
 TIMEOUT_CODES = (124, 137)
 # States in which slurmctld gives a node no job (scontrol prints the base
 # state and its flags joined by "+", e.g. IDLE+DRAIN, DOWN+NOT_RESPONDING).
-UNUSABLE = ("DOWN", "DRAIN", "DRAINED", "DRAINING", "FAIL", "FAILING", "FUTURE", "MAINT",
-            "NOT_RESPONDING", "POWERED_DOWN", "POWERING_DOWN", "POWER_DOWN", "REBOOT_ISSUED",
-            "REBOOT_REQUESTED", "INVALID_REG", "UNKNOWN")
+# Power saving (POWERED_DOWN, IDLE~, POWERING_UP, IDLE#) is not among them:
+# srun powers such a node up.
+UNUSABLE = ("DOWN", "DRAIN", "DRAINED", "DRAINING", "FAIL", "FAILING", "FUTURE", "MAINT", "RESERVED",
+            "NOT_RESPONDING", "REBOOT_ISSUED", "REBOOT_REQUESTED", "INVALID_REG", "UNKNOWN")
+# States an administrator takes a node out of service with; the Reason says
+# who (an error only when slurmd or slurmctld set it).
+TAKEN_OUT = ("DOWN", "DRAIN", "DRAINED", "DRAINING", "FAIL", "FAILING")
+# States that are an administrator's plan, never a fault: a note, no job.
+SET_ASIDE = {"MAINT": "it is in a maintenance reservation",
+             "RESERVED": "it is in a reservation",
+             "FUTURE": "it is declared FUTURE in slurm.conf",
+             "REBOOT_REQUESTED": "a reboot was requested for it",
+             "REBOOT_ISSUED": "it is rebooting at an administrator's request"}
+POWER_SAVING = ("POWERED_DOWN", "POWERING_DOWN", "POWER_DOWN", "POWERING_UP")
+# Reasons slurmctld and slurmd give a node they drain or down themselves
+# (lower case, matched anywhere in the Reason).
+SLURM_REASONS = ("not responding", "batch job complete failure", "kill task failed", "prolog error",
+                 "epilog error", "unexpectedly rebooted", "low realmemory", "low tmpdisk", "low socket",
+                 "low cpu", "gres count", "node configuration differs", "launch failed", "slurmstepd",
+                 "health check", "reboot timed out", "suspend failure", "resume failure", "resumetimeout")
 BUSY = ("ALLOCATED",)
 _KEY = re.compile(r"(?:^|\s)([A-Z][A-Za-z_:]*)=")
 _JOB_ID = re.compile(r"(?:\bjobid |\bjob |\bJobId=|\bStepId=|\ballocation )(\d+)")
 _LOG_FILE = re.compile(r"^\s*SlurmdLogFile\s*=\s*(\S+)", re.MULTILINE)
+_SLURM_USER = re.compile(r"^\s*SlurmUser\s*=\s*([^\s(]+)", re.MULTILINE)
+_RESUME_TIMEOUT = re.compile(r"^\s*ResumeTimeout\s*=\s*(\d+)", re.MULTILINE)
+_REASON_BY = re.compile(r"\[([^\]@\s]+)@[^\]]*\]\s*$")
+_PENDING = re.compile(r"^hpc-datasci-site-check: job (\d+) was (\S+), reason: (.*)$", re.MULTILINE)
 
 
 # --- The user ----------------------------------------------------------------
@@ -72,11 +99,14 @@ def site_check_user(data):
 
 
 def site_check_user_errors(data):
-    """The problems with the chosen user: the choice's, or that the user is
-    unknown on the submit host.
+    """The problems with the chosen user: the choice's, that the user is
+    unknown on the submit host, or that the user has no Slurm association
+    (no account: every job would be refused).
 
     data: {choice: site_check_user(...), passwd: {name: entry or None} of
-    getent passwd <user>, host}.
+    getent passwd <user>, host, assoc: the result of `sacctmgr -nP show
+    assoc user=<user> format=account` (rc, stdout, stderr; absent: not
+    read)}.
     """
     choice = data.get("choice") or {}
     if choice.get("errors"):
@@ -85,7 +115,27 @@ def site_check_user_errors(data):
     if not (data.get("passwd") or {}).get(user):
         return [f"site_check_user {user} is not a user on {data.get('host') or 'the submit host'}:"
                 f" set site_check_user to a user of the spawn group who may run jobs."]
+    assoc = data.get("assoc")
+    if isinstance(assoc, dict) and "rc" in assoc:
+        if assoc["rc"] != 0:
+            detail = (assoc.get("stderr") or assoc.get("stdout") or "").strip() or f"exit code {assoc['rc']}"
+            return [f"site_check_user {user}: sacctmgr could not list the user's Slurm associations ({detail});"
+                    f" is slurmdbd running?"]
+        if not site_check_accounts(assoc.get("stdout")):
+            return [f"site_check_user {user} has no Slurm association (sacctmgr show assoc user={user} lists no"
+                    f" account), so Slurm refuses the user's jobs: add {user} to an account's users in"
+                    f" slurm_accounts, or set site_check_user to a user who has one."]
     return []
+
+
+def site_check_accounts(text):
+    """The accounts of `sacctmgr -nP show assoc user=<u> format=account`, each once."""
+    accounts = []
+    for line in (text or "").splitlines():
+        account = line.strip()
+        if account and account not in accounts:
+            accounts.append(account)
+    return accounts
 
 
 # --- Slurm's view of the nodes -------------------------------------------------
@@ -111,40 +161,203 @@ def scontrol_nodes(text):
     return nodes
 
 
-def _state(pairs):
-    state = pairs.get("State", "UNKNOWN").rstrip("*~#!%$@^-")
+def slurm_user(show_config):
+    """SlurmUser of `scontrol show config` ("SlurmUser = slurm(64030)" ->
+    "slurm"); "slurm" when it is not there."""
+    match = _SLURM_USER.search(show_config or "")
+    return match.group(1) if match else "slurm"
+
+
+def _set_by(reason):
+    """The user of a Reason's "[user@time]" suffix, or ""."""
+    match = _REASON_BY.search(reason or "")
+    return match.group(1) if match else ""
+
+
+def _by_an_administrator(reason, slurm_user_name):
+    """Whether a Reason was set by an administrator rather than by slurmctld
+    or slurmd: it names a user other than SlurmUser and is not one of Slurm's
+    own reasons."""
+    text = _REASON_BY.sub("", reason or "").strip().lower()
+    if not text or any(phrase in text for phrase in SLURM_REASONS):
+        return False
+    user = _set_by(reason)
+    return bool(user) and user != slurm_user_name
+
+
+def _aside(parts, reason, slurm_user_name):
+    """Why an administrator set the node aside, or "" (then any unusable
+    state is a fault)."""
+    for part in parts:
+        if part in SET_ASIDE:
+            return SET_ASIDE[part]
+    if any(part in TAKEN_OUT for part in parts) and _by_an_administrator(reason, slurm_user_name):
+        return f"{_set_by(reason)} took it out of service"
+    return ""
+
+
+def _state(pairs, slurm_user_name):
+    raw = pairs.get("State", "UNKNOWN")
+    state = raw.rstrip("*~#!%$@^-")
     parts = [part for part in state.split("+") if part]
     unusable = [part for part in parts if part in UNUSABLE]
+    reason = pairs.get("Reason", "") if pairs.get("Reason", "") not in ("", "(null)", "none") else ""
+    partitions = pairs.get("Partitions", "")
     return {
         "state": state,
-        "reason": pairs.get("Reason", "") if pairs.get("Reason", "") not in ("", "(null)", "none") else "",
+        "reason": reason,
         "hostname": pairs.get("NodeHostName") or pairs.get("NodeName", ""),
         "usable": not unusable,
         "busy": bool(parts) and parts[0] in BUSY,
+        "aside": _aside(parts, reason, slurm_user_name) if unusable else "",
+        "powered_down": (any(part in POWER_SAVING for part in parts)
+                         or any(flag in raw[len(state):] for flag in "~#%!")),
+        "partitions": [name for name in partitions.split(",") if name and name != "(null)"],
     }
 
 
-def site_check_node_state(text, name):
-    """{state, reason, hostname, usable, busy} of node `name` in `scontrol
-    show node -o`; a node slurmctld does not know is unusable."""
+def site_check_node_state(text, name, slurm_user_name="slurm"):
+    """{state, reason, hostname, usable, busy, aside, powered_down,
+    partitions} of node `name` in `scontrol show node -o`.
+
+    usable: slurmctld would give it a job (a powered-down node is usable:
+    srun powers it up). aside: why an administrator set an unusable node
+    aside (a maintenance reservation, a reservation, FUTURE, a requested
+    reboot, or drained / down / failed with a Reason set by a user other
+    than SlurmUser, `slurm_user_name`), "" when the state is Slurm's verdict
+    of a fault. A node slurmctld does not know is unusable.
+    """
     nodes = scontrol_nodes(text)
     if name in nodes:
-        return _state(nodes[name])
-    return {"state": "not known to slurmctld", "reason": "", "hostname": name, "usable": False, "busy": False}
+        return _state(nodes[name], slurm_user_name)
+    return {"state": "not known to slurmctld", "reason": "", "hostname": name, "usable": False, "busy": False,
+            "aside": "", "powered_down": False, "partitions": []}
+
+
+def site_check_node_timeout(state, show_config, timeout):
+    """Seconds the node's check job may take: `timeout`
+    (site_check_job_timeout), plus ResumeTimeout for a powered-down node,
+    which Slurm first powers up."""
+    timeout = int(timeout)
+    if (state or {}).get("powered_down"):
+        match = _RESUME_TIMEOUT.search(show_config or "")
+        timeout += int(match.group(1)) if match else 60
+    return timeout
+
+
+# --- The partition ---------------------------------------------------------------
+
+def scontrol_partitions(text):
+    """{PartitionName: {key: value}} of `scontrol show partition -o`."""
+    partitions = {}
+    for line in (text or "").splitlines():
+        pairs = _pairs(line)
+        if pairs.get("PartitionName"):
+            partitions[pairs["PartitionName"]] = pairs
+    return partitions
+
+
+def _listed(value):
+    return [item for item in (value or "").split(",") if item and item != "(null)"]
+
+
+def _may_use(pairs, groups, accounts, qos):
+    """Whether a user of `groups` with `accounts` (and `qos` when given) may
+    submit to and run in a partition."""
+    if pairs.get("State", "UP") != "UP" or pairs.get("RootOnly", "NO") == "YES":
+        return False
+    allow_groups = pairs.get("AllowGroups", "ALL")
+    if allow_groups != "ALL" and not set(_listed(allow_groups)) & set(groups):
+        return False
+    allow_accounts = pairs.get("AllowAccounts", "ALL")
+    if allow_accounts != "ALL" and not set(_listed(allow_accounts)) & set(accounts):
+        return False
+    if accounts and set(accounts) <= set(_listed(pairs.get("DenyAccounts", ""))):
+        return False
+    allow_qos = pairs.get("AllowQos", "ALL")
+    return not qos or allow_qos == "ALL" or qos in _listed(allow_qos)
+
+
+def site_check_job_partition(data):
+    """{partition, error}: the partition of one node's check job.
+
+    data: {node, user, state: site_check_node_state(...), partitions: the
+    text of `scontrol show partition -o`, groups: the user's groups,
+    accounts: the user's accounts (sacctmgr), partition: site_check_partition,
+    account: site_check_account, qos: site_check_qos}. site_check_partition
+    when set; else the first of the node's partitions (Partitions=) the user
+    may use; "" (the default partition) for a node in no partition.
+    """
+    if data.get("partition"):
+        return {"partition": data["partition"], "error": ""}
+    state = data.get("state") or {}
+    names = state.get("partitions") or []
+    if not names:
+        return {"partition": "", "error": ""}
+    known = scontrol_partitions(data.get("partitions"))
+    accounts = [data["account"]] if data.get("account") else list(data.get("accounts") or [])
+    groups = list(data.get("groups") or [])
+    for name in names:
+        if name in known and _may_use(known[name], groups, accounts, data.get("qos") or ""):
+            return {"partition": name, "error": ""}
+    node, user = data.get("node", "?"), data.get("user", "?")
+    return {"partition": "", "error": (
+        f"{node} is in the partition(s) {', '.join(names)}, none of which {user} may use (UP, not RootOnly,"
+        f" AllowGroups and AllowAccounts letting the user in): set site_check_partition to a partition"
+        f" {node} is in, or site_check_user to a user who may use them.")}
 
 
 # --- Commands ------------------------------------------------------------------
+
+# Run as the user: srun in the background, bounded by $1 seconds; on a
+# timeout, the job's state and pending reason (squeue) are read before it is
+# cancelled, and printed in a line _PENDING reads. srun's messages are kept
+# in a file to find the job's id, then passed on to stderr.
+_BOUNDED = r"""limit=$1; shift
+log=$(mktemp) || exit 1
+"$@" 2>>"$log" &
+pid=$!
+waited=0
+while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$limit" ]; do
+  sleep 1
+  waited=$((waited + 1))
+done
+if kill -0 "$pid" 2>/dev/null; then
+  job=$(sed -n 's/^srun: job\(id\)\{0,1\} \([0-9][0-9]*\).*/\2/p' "$log" | head -n 1)
+  if [ -n "$job" ]; then
+    why=$(squeue -h -j "$job" -o '%T %r' 2>&1)
+    echo "hpc-datasci-site-check: job $job was ${why%% *}, reason: ${why#* }" >>"$log"
+    scancel "$job" 2>/dev/null
+  fi
+  kill -TERM "$pid" 2>/dev/null
+  waited=0
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 10 ]; do
+    sleep 1
+    waited=$((waited + 1))
+  done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid"
+  rc=124
+else
+  wait "$pid"
+  rc=$?
+fi
+cat "$log" >&2
+rm -f "$log"
+exit "$rc"
+"""
+
 
 def site_check_srun_argv(data):
     """The command, run as root on the submit host, that runs the check job on
     one node as the user and prints where it ran.
 
     data: {user, node, home, timeout (seconds for the whole job, queue wait
-    included), partition, qos, account}. `timeout` ends srun (and so the job)
-    when it takes longer; -t 1 bounds the job itself.
+    included), partition, qos, account}. After `timeout` seconds the job's
+    pending reason is read, the job cancelled and the command exits with
+    124; --time=1 bounds the job itself.
     """
-    argv = ["runuser", "-u", data["user"], "--",
-            "timeout", "-k", "10", str(int(data["timeout"])),
+    argv = ["runuser", "-u", data["user"], "--", "/bin/sh", "-c", _BOUNDED, JOB_NAME, str(int(data["timeout"])),
             "srun", "--job-name=" + JOB_NAME, "--nodelist=" + data["node"], "--nodes=1", "--ntasks=1",
             "--time=1", "--chdir=" + data["home"], "--verbose"]
     for option in ("partition", "qos", "account"):
@@ -254,25 +467,46 @@ def _log_says(node, log, job, count):
     return f" slurmd on {node} ({where}):\n    " + "\n    ".join(lines)
 
 
+def _pending(stderr):
+    """" (Slurm's reason it was pending: Resources)" from the line the
+    bounded srun prints on a timeout, or ""."""
+    match = _PENDING.search(stderr or "")
+    if not match:
+        return ""
+    state, reason = match.group(2), match.group(3).strip()
+    if state == "PENDING":
+        return f" (Slurm's reason it was pending: {reason})"
+    return f" (Slurm had the job {state}" + (f", reason: {reason})" if reason and reason != "None" else ")")
+
+
 def _job_problem(item, timeout, count):
     """(error, note) of one node's job."""
     node, user = item["node"], item.get("user", "")
     before, after = item.get("before") or {}, item.get("after") or {}
     result = item.get("result") or {}
+    timeout = item.get("timeout") or timeout
     job = job_id(result.get("stderr", ""))
+    if before.get("aside"):
+        return "", (f"{node} was not checked: {before['aside']}.{_slurm_says(node, before)}")
     log = _log_says(node, item.get("log") or {}, job, count)
     if before and not before.get("usable", True):
         return (f"{node} cannot run jobs: the check job was not submitted."
                 f"{_slurm_says(node, before)}{log}"), ""
+    if (item.get("partition") or {}).get("error"):
+        return item["partition"]["error"], ""
     if result.get("skipped") or "rc" not in result:
         return "", ""
     rc, stdout, stderr = result["rc"], result.get("stdout", ""), result.get("stderr", "")
     if rc in TIMEOUT_CODES:
+        pending = _pending(stderr)
         if before.get("busy"):
             return "", (f"{node} was fully allocated ({before['state']}): the check job did not start within"
-                        f" {timeout} s (site_check_job_timeout) and was cancelled; it was not checked.")
-        return (f"{node}: the check job of {user} did not end within {timeout} s (site_check_job_timeout)"
-                f" and was cancelled: {_tail(stderr) or 'no message from srun'}."
+                        f" {timeout} s (site_check_job_timeout) and was cancelled{pending}; it was not checked.")
+        powered = (" (site_check_job_timeout and ResumeTimeout: the node was powered down)"
+                   if before.get("powered_down") else " (site_check_job_timeout)")
+        srun_says = _tail("\n".join(line for line in stderr.splitlines() if not _PENDING.match(line)))
+        return (f"{node}: the check job of {user} did not end within {timeout} s{powered}"
+                f" and was cancelled{pending}: {srun_says or 'no message from srun'}."
                 f"{_slurm_says(node, after)}{log}"), ""
     if rc != 0:
         return (f"{node} could not run the check job of {user} (srun exited with {rc}:"
@@ -326,12 +560,15 @@ def site_check_problems(data):
     """{errors, notes} of the site check.
 
     data: {timeout, log_lines, hosts: [one item per host: {host, compute
-    (bool), node (Slurm's name), user, before, after, result, log, http}]}.
-    On a compute host, before/after are site_check_node_state of the node
-    before and after the job, result is srun's (rc, stdout, stderr, or
-    skipped) and log {text, source} the tail of slurmd's log on the node (the
-    lines about the job, by its id in srun's messages, are shown). http is
-    the results of the host's uri loop over site_check_endpoints.
+    (bool), node (Slurm's name), user, before, after, timeout, partition,
+    result, log, http}]}. On a compute host, before/after are
+    site_check_node_state of the node before and after the job, timeout the
+    node's (site_check_node_timeout), partition site_check_job_partition's
+    answer, result is srun's (rc, stdout, stderr, or skipped) and log {text,
+    source} the tail of slurmd's log on the node (the lines about the job, by
+    its id in srun's messages, are shown). http is the results of the host's
+    uri loop over site_check_endpoints. A node an administrator set aside
+    (drained by root, a maintenance reservation...) is a note.
     """
     errors, notes = [], []
     hosts = [item for item in data.get("hosts") or [] if isinstance(item, dict)]
@@ -361,8 +598,12 @@ class FilterModule:
         return {
             "site_check_user": site_check_user,
             "site_check_user_errors": site_check_user_errors,
+            "site_check_accounts": site_check_accounts,
             "scontrol_nodes": scontrol_nodes,
+            "slurm_user": slurm_user,
             "site_check_node_state": site_check_node_state,
+            "site_check_node_timeout": site_check_node_timeout,
+            "site_check_job_partition": site_check_job_partition,
             "site_check_srun_argv": site_check_srun_argv,
             "slurmd_log_file": slurmd_log_file,
             "slurmd_log_argv": slurmd_log_argv,

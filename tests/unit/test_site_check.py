@@ -63,17 +63,63 @@ def test_scontrol_nodes_keeps_values_with_spaces():
     assert nodes["c2"]["Reason"] == "batch job complete failure [slurm@2026-01-01T10:00:00]"
 
 
+NO = {"aside": "", "powered_down": False}
+
+
 @pytest.mark.parametrize("name, expected", [
-    ("c1", {"state": "IDLE", "reason": "", "hostname": "c1.site", "usable": True, "busy": False}),
-    ("c2", {"state": "IDLE+DRAIN", "reason": "batch job complete failure [slurm@2026-01-01T10:00:00]",
-            "hostname": "c2", "usable": False, "busy": False}),
-    ("c3", {"state": "ALLOCATED", "reason": "", "hostname": "c3", "usable": True, "busy": True}),
-    ("c4", {"state": "DOWN+NOT_RESPONDING", "reason": "Not responding [slurm@2026-01-01T10:00:00]",
-            "hostname": "c4", "usable": False, "busy": False}),
-    ("c9", {"state": "not known to slurmctld", "reason": "", "hostname": "c9", "usable": False, "busy": False}),
+    ("c1", dict(NO, state="IDLE", reason="", hostname="c1.site", usable=True, busy=False,
+                partitions=["batch", "short"])),
+    ("c2", dict(NO, state="IDLE+DRAIN", reason="batch job complete failure [slurm@2026-01-01T10:00:00]",
+                hostname="c2", usable=False, busy=False, partitions=["batch"])),
+    ("c3", dict(NO, state="ALLOCATED", reason="", hostname="c3", usable=True, busy=True, partitions=["batch"])),
+    ("c4", dict(NO, state="DOWN+NOT_RESPONDING", reason="Not responding [slurm@2026-01-01T10:00:00]",
+                hostname="c4", usable=False, busy=False, partitions=[])),
+    ("c9", dict(NO, state="not known to slurmctld", reason="", hostname="c9", usable=False, busy=False,
+                partitions=[])),
 ])
 def test_node_state(name, expected):
     assert check.site_check_node_state(SHOW_NODE, name) == expected
+
+
+def node(state, reason="", slurm_user="slurm"):
+    line = f"NodeName=c5 NodeHostName=c5 State={state} Partitions=batch" + (f" Reason={reason}" if reason else "")
+    return check.site_check_node_state(line, "c5", slurm_user)
+
+
+@pytest.mark.parametrize("state, reason, slurm_user, usable, aside", [
+    # An administrator's doing: a note, no job.
+    ("IDLE+DRAIN", "disk swap [root@2026-01-01T10:00:00]", "slurm", False, "root took it out of service"),
+    ("DOWN", "new DIMMs [bob@2026-01-01T10:00:00]", "slurm", False, "bob took it out of service"),
+    ("MIXED+DRAINING", "kernel update [root@2026-01-01T10:00:00]", "slurm", False, "root took it out of service"),
+    ("IDLE+MAINT+RESERVED", "", "slurm", False, "it is in a maintenance reservation"),
+    ("IDLE+RESERVED", "", "slurm", False, "it is in a reservation"),
+    ("FUTURE", "", "slurm", False, "it is declared FUTURE in slurm.conf"),
+    # Slurm's own verdict: an error.
+    ("IDLE+DRAIN", "Kill task failed [slurm@2026-01-01T10:00:00]", "slurm", False, ""),
+    ("IDLE+DRAIN", "Prolog error [root@2026-01-01T10:00:00]", "slurm", False, ""),
+    ("IDLE+DRAIN", "disk swap [root@2026-01-01T10:00:00]", "root", False, ""),
+    ("DOWN+NOT_RESPONDING", "Not responding [slurm@2026-01-01T10:00:00]", "slurm", False, ""),
+    ("DOWN", "no user here", "slurm", False, ""),
+    ("IDLE+NOT_RESPONDING", "", "slurm", False, ""),
+    # Power saving: usable, srun powers the node up.
+    ("IDLE+POWERED_DOWN", "", "slurm", True, ""),
+    ("IDLE~", "", "slurm", True, ""),
+    ("IDLE#", "", "slurm", True, ""),
+])
+def test_who_set_a_node_aside(state, reason, slurm_user, usable, aside):
+    got = node(state, reason, slurm_user)
+    assert (got["usable"], got["aside"]) == (usable, aside)
+
+
+@pytest.mark.parametrize("state, seconds", [("IDLE", 120), ("IDLE~", 420), ("IDLE+POWERED_DOWN", 420)])
+def test_node_timeout_allows_for_power_up(state, seconds):
+    config = "ResumeTimeout           = 300 sec\nSlurmUser               = slurm(64030)"
+    assert check.site_check_node_timeout(node(state), config, 120) == seconds
+    assert check.slurm_user(config) == "slurm"
+
+
+def test_slurm_user_defaults_to_slurm():
+    assert check.slurm_user("") == "slurm"
 
 
 # --- commands ---
@@ -81,10 +127,72 @@ def test_node_state(name, expected):
 def test_srun_argv():
     argv = check.site_check_srun_argv({"user": "alice", "node": "c1", "home": "/home/alice", "timeout": 120,
                                        "partition": "short", "qos": "", "account": "datasci"})
-    assert argv == ["runuser", "-u", "alice", "--", "timeout", "-k", "10", "120",
-                    "srun", "--job-name=hpc-datasci-site-check", "--nodelist=c1", "--nodes=1", "--ntasks=1",
+    assert argv[:5] + argv[7:] == ["runuser", "-u", "alice", "--", "/bin/sh", "hpc-datasci-site-check", "120",
+                                   "srun", "--job-name=hpc-datasci-site-check", "--nodelist=c1", "--nodes=1", "--ntasks=1",
                     "--time=1", "--chdir=/home/alice", "--verbose", "--partition=short", "--account=datasci",
                     "/bin/sh", "-c", 'echo "${SLURMD_NODENAME:-?} $(hostname)"']
+    assert argv[5] == "-c" and "squeue -h -j \"$job\" -o '%T %r'" in argv[6] and 'scancel "$job"' in argv[6]
+
+
+# --- the partition ---
+
+PARTITIONS = "\n".join([
+    "PartitionName=gpu AllowGroups=gpuusers AllowAccounts=ALL AllowQos=ALL Nodes=c5 State=UP",
+    "PartitionName=admin AllowGroups=ALL AllowAccounts=ALL RootOnly=YES Nodes=c5 State=UP",
+    "PartitionName=old AllowGroups=ALL AllowAccounts=ALL Nodes=c5 State=INACTIVE",
+    "PartitionName=physics AllowGroups=ALL AllowAccounts=physics AllowQos=ALL Nodes=c5 State=UP",
+    "PartitionName=batch AllowGroups=ALL AllowAccounts=ALL DenyAccounts=guests AllowQos=normal Nodes=c5 State=UP",
+])
+
+
+def partition(names, **overrides):
+    state = check.site_check_node_state(f"NodeName=c5 State=IDLE Partitions={names}", "c5")
+    data = {"node": "c5", "user": "alice", "state": state, "partitions": PARTITIONS, "groups": ["alice", "datasci"],
+            "accounts": ["datasci"], "partition": "", "account": "", "qos": ""}
+    data.update(overrides)
+    return check.site_check_job_partition(data)
+
+
+@pytest.mark.parametrize("names, overrides, chosen", [
+    ("gpu,admin,old,physics,batch", {}, "batch"),
+    ("gpu,batch", {"groups": ["gpuusers"]}, "gpu"),
+    ("physics,batch", {"accounts": ["datasci", "physics"]}, "physics"),
+    ("physics,batch", {"accounts": ["datasci", "physics"], "account": "datasci"}, "batch"),
+    ("gpu,batch", {"partition": "debug"}, "debug"),
+    ("(null)", {}, ""),
+])
+def test_partition_the_user_may_use(names, overrides, chosen):
+    assert partition(names, **overrides) == {"partition": chosen, "error": ""}
+
+
+@pytest.mark.parametrize("names, overrides", [
+    ("gpu,admin,old,physics", {}),
+    ("batch", {"accounts": ["guests"]}),
+    ("batch", {"qos": "long"}),
+    ("batch,unknown", {"qos": "long"}),
+])
+def test_no_partition_the_user_may_use(names, overrides):
+    assert partition(names, **overrides) == {"partition": "", "error": (
+        f"c5 is in the partition(s) {names.replace(',', ', ')}, none of which alice may use (UP, not RootOnly,"
+        " AllowGroups and AllowAccounts letting the user in): set site_check_partition to a partition c5 is in,"
+        " or site_check_user to a user who may use them.")}
+
+
+@pytest.mark.parametrize("assoc, expected", [
+    ({"rc": 0, "stdout": "datasci\nphysics\n", "stderr": ""}, []),
+    ({"rc": 0, "stdout": "", "stderr": ""},
+     ["site_check_user carol has no Slurm association (sacctmgr show assoc user=carol lists no account), so"
+      " Slurm refuses the user's jobs: add carol to an account's users in slurm_accounts, or set site_check_user"
+      " to a user who has one."]),
+    ({"rc": 1, "stdout": "", "stderr": "sacctmgr: error: Problem talking to the database: Connection refused\n"},
+     ["site_check_user carol: sacctmgr could not list the user's Slurm associations (sacctmgr: error: Problem"
+      " talking to the database: Connection refused); is slurmdbd running?"]),
+    ({}, []),
+])
+def test_user_without_an_association(assoc, expected):
+    data = {"choice": {"user": "carol", "errors": []}, "passwd": {"carol": PASSWD["bob"]}, "assoc": assoc}
+    assert check.site_check_user_errors(data) == expected
+    assert check.site_check_accounts("datasci\ndatasci\nphysics\n") == ["datasci", "physics"]
 
 
 @pytest.mark.parametrize("config, argv", [
@@ -227,3 +335,52 @@ def test_job_id(text, job):
 
 def test_report():
     assert check.site_check_report(["a", "b"], "The site check") == "The site check found 2 problem(s):\n- a\n- b"
+
+
+# --- nodes set aside, power saving, pending reasons ---
+
+def test_node_an_administrator_set_aside_is_a_note():
+    aside = dict(OK_C1, node="c5", host="c5", before=node("IDLE+DRAIN", "disk swap [root@2026-01-01T10:00:00]"),
+                 result={"skipped": True}, log={"text": LOG, "source": "journalctl --unit=slurmd"})
+    maint = dict(OK_C1, node="c5", host="c5", before=node("IDLE+MAINT+RESERVED"), result={"skipped": True})
+    assert problems(aside, maint) == {"errors": [], "notes": [
+        "c5 was not checked: root took it out of service. Slurm has c5 IDLE+DRAIN, Reason: disk swap"
+        " [root@2026-01-01T10:00:00].",
+        "c5 was not checked: it is in a maintenance reservation. Slurm has c5 IDLE+MAINT+RESERVED."]}
+
+
+def test_node_without_a_partition_for_the_user_is_an_error():
+    item = dict(OK_C1, result={"skipped": True}, partition={"partition": "", "error": "c1 is in no partition."})
+    assert problems(item)["errors"] == ["c1 is in no partition."]
+
+
+PENDING = ("srun: job 43 queued and waiting for resources\n"
+           "hpc-datasci-site-check: job 43 was PENDING, reason: ReqNodeNotAvail, UnavailableNodes:c1")
+
+
+def test_timeout_names_the_pending_reason():
+    stuck = dict(OK_C1, result={"rc": 124, "stdout": "", "stderr": PENDING})
+    assert problems(stuck, timeout=60)["errors"] == [
+        "c1: the check job of alice did not end within 60 s (site_check_job_timeout) and was cancelled (Slurm's"
+        " reason it was pending: ReqNodeNotAvail, UnavailableNodes:c1): srun: job 43 queued and waiting for"
+        " resources. Slurm has c1 IDLE."]
+
+
+def test_timeout_of_a_powered_down_node_counts_resume_timeout():
+    stuck = dict(OK_C1, before=node("IDLE~"), after=node("IDLE~"), timeout=420,
+                 result={"rc": 124, "stdout": "", "stderr": PENDING.replace("PENDING, reason: ReqNodeNotAvail,"
+                                                                            " UnavailableNodes:c1",
+                                                                            "CONFIGURING, reason: None")})
+    assert problems(stuck)["errors"] == [
+        "c1: the check job of alice did not end within 420 s (site_check_job_timeout and ResumeTimeout: the node"
+        " was powered down) and was cancelled (Slurm had the job CONFIGURING): srun: job 43 queued and waiting for"
+        " resources. Slurm has c1 IDLE."]
+
+
+def test_timeout_on_a_busy_node_names_the_pending_reason_in_the_note():
+    busy = dict(OK_C1, node="c3", before=check.site_check_node_state(SHOW_NODE, "c3"),
+                result={"rc": 124, "stdout": "", "stderr": PENDING.replace("ReqNodeNotAvail, UnavailableNodes:c1",
+                                                                           "Resources")})
+    assert problems(busy)["notes"] == [
+        "c3 was fully allocated (ALLOCATED): the check job did not start within 120 s (site_check_job_timeout)"
+        " and was cancelled (Slurm's reason it was pending: Resources); it was not checked."]
