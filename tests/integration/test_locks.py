@@ -49,9 +49,10 @@ def _lock_pins(text):
 
 @pytest.fixture
 def scratch(node):
-    """A temporary directory on the login node, removed afterwards."""
+    """A temporary directory on the login node, removed afterwards (under
+    /var/tmp: the containers' /tmp is mounted noexec, as at many sites)."""
     host = node(LOGIN)
-    path = host.check_output("mktemp -d /tmp/locktest.XXXXXX")
+    path = host.check_output("mktemp -d /var/tmp/locktest.XXXXXX")
     yield path
     host.run(f"rm -rf {path}")
 
