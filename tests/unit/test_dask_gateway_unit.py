@@ -8,6 +8,7 @@ import pathlib
 import subprocess
 
 import pytest
+from _units import service_directives
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
@@ -49,15 +50,7 @@ def unit(tmp_path_factory):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    settings = {}
-    section = None
-    for line in (directory / "dask-gateway.service").read_text().splitlines():
-        if line.startswith("["):
-            section = line.strip()
-        elif section == "[Service]" and "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            settings.setdefault(key, []).append(value)
-    return settings
+    return service_directives((directory / "dask-gateway.service").read_text())
 
 
 def test_the_unit_writes_only_state_homes_and_sudos_paths(unit):

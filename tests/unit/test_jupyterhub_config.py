@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import pytest
+from _units import service_directives
 from batchspawner import SlurmSpawner
 from batchspawner.batchspawner import format_template
 from traitlets.config import Config
@@ -202,15 +203,7 @@ def test_the_hub_binds_its_address_and_the_proxy_targets_it(rendered, variant, h
 
 def _directives(unit):
     """The [Service] settings of a rendered unit: {key: [values]}."""
-    settings = {}
-    section = None
-    for line in unit.read_text().replace("\\\n", " ").splitlines():
-        if line.startswith("["):
-            section = line.strip()
-        elif section == "[Service]" and "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            settings.setdefault(key, []).append(value)
-    return settings
+    return service_directives(unit.read_text())
 
 
 # Settings systemd implements with a seccomp filter, which for a unit with
