@@ -3,15 +3,10 @@ host (roles/dask_gateway/templates/etc/systemd/system/dask-gateway.service.j2):
 what its sandbox lets the gateway, sudo and the launcher write."""
 
 import json
-import os
-import pathlib
-import subprocess
 
 import pytest
-from _units import service_directives
+from _units import ROOT, run_playbook, service_directives
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
 DEMO = ROOT / "inventories" / "demo"
 
 # Renders the unit for the demo's gateway host with its role's variables, on
@@ -37,19 +32,11 @@ RENDER_PLAYBOOK = """
 @pytest.fixture(scope="module")
 def unit(tmp_path_factory):
     """The [Service] settings of the rendered unit, {key: [values]}."""
-    if not ANSIBLE_PLAYBOOK.exists():
-        pytest.skip(f"{ANSIBLE_PLAYBOOK} is missing: create the venv from requirements.txt")
     directory = tmp_path_factory.mktemp("gateway_unit")
     playbook = directory / "render.yml"
-    python = ROOT / ".venv" / "bin" / "python"
-    playbook.write_text(RENDER_PLAYBOOK % (ROOT, python), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    playbook.write_text(RENDER_PLAYBOOK % (ROOT, ROOT / ".venv" / "bin" / "python"), encoding="utf-8")
     extra = json.dumps({"out": str(directory), "dask_gateway_home_dirs": ["/home", "/data/home/"]})
-    result = subprocess.run([str(ANSIBLE_PLAYBOOK), str(playbook), "-i", str(DEMO), "-e", extra], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
-                            check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    run_playbook(playbook, "-i", str(DEMO), "-e", extra)
     return service_directives((directory / "dask-gateway.service").read_text())
 
 

@@ -3,14 +3,9 @@
 it follows nftables.service, whose Debian configuration flushes the whole
 ruleset on a restart or reload."""
 
-import os
-import pathlib
-import subprocess
-
 import pytest
+from _units import ROOT, run_playbook, unit_directives
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
 TEMPLATE = ROOT / "roles/login_firewall/templates/etc/systemd/system/hpc-datasci-firewall.service.j2"
 
 RENDER_PLAYBOOK = """
@@ -33,26 +28,12 @@ RENDER_PLAYBOOK = """
 @pytest.fixture(scope="module")
 def unit(tmp_path_factory):
     """The rendered unit, {(section, key): [values]}."""
-    if not ANSIBLE_PLAYBOOK.exists():
-        pytest.skip(f"{ANSIBLE_PLAYBOOK} is missing: create the venv from requirements.txt")
     directory = tmp_path_factory.mktemp("firewall_unit")
     playbook = directory / "render.yml"
     playbook.write_text(RENDER_PLAYBOOK % {"root": ROOT, "python": ROOT / ".venv" / "bin" / "python",
                                            "template": TEMPLATE, "out": directory}, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    result = subprocess.run([str(ANSIBLE_PLAYBOOK), str(playbook), "-i", "localhost,"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    settings = {}
-    section = None
-    for line in (directory / "hpc-datasci-firewall.service").read_text().splitlines():
-        if line.startswith("["):
-            section = line.strip("[]")
-        elif section and "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            settings.setdefault((section, key), []).append(value)
-    return settings
+    run_playbook(playbook, "-i", "localhost,")
+    return unit_directives((directory / "hpc-datasci-firewall.service").read_text())
 
 
 def test_the_unit_follows_nftables(unit):
