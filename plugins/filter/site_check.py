@@ -151,14 +151,20 @@ def _pairs(line):
     return pairs
 
 
-def scontrol_nodes(text):
-    """{NodeName: {key: value}} of `scontrol show node -o` (one node a line)."""
-    nodes = {}
+def _records(text, name_key):
+    """{name: {key: value}} of one-line-per-record scontrol output (-o),
+    each record named by its name_key."""
+    records = {}
     for line in (text or "").splitlines():
         pairs = _pairs(line)
-        if pairs.get("NodeName"):
-            nodes[pairs["NodeName"]] = pairs
-    return nodes
+        if pairs.get(name_key):
+            records[pairs[name_key]] = pairs
+    return records
+
+
+def scontrol_nodes(text):
+    """{NodeName: {key: value}} of `scontrol show node -o` (one node a line)."""
+    return _records(text, "NodeName")
 
 
 def slurm_user(show_config):
@@ -249,12 +255,7 @@ def site_check_node_timeout(state, show_config, timeout):
 
 def scontrol_partitions(text):
     """{PartitionName: {key: value}} of `scontrol show partition -o`."""
-    partitions = {}
-    for line in (text or "").splitlines():
-        pairs = _pairs(line)
-        if pairs.get("PartitionName"):
-            partitions[pairs["PartitionName"]] = pairs
-    return partitions
+    return _records(text, "PartitionName")
 
 
 def _listed(value):
