@@ -11,7 +11,7 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker browser image unit lint validation collection molecule bench bench-down lock
+.PHONY: demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule bench bench-down lock
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -74,6 +74,10 @@ docker:
 
 image: docker
 	@scripts/build-image.sh >/dev/null
+
+## image-trixie: the Debian 13 node image (hpcds-node:trixie) of the overlay tests' pre-existing site
+image-trixie: docker
+	@NODE_IMAGE_SUITE=trixie scripts/build-image.sh >/dev/null
 
 unit: venv
 	pytest -q -p no:cacheprovider tests/unit

@@ -4,11 +4,17 @@
 # cached: its tag is a hash of this recipe, the mirror and the host's extra CA
 # certificates, and it is rebuilt only when one of those changes.
 #
+# NODE_IMAGE_SUITE picks the Debian suite (default bookworm). The bookworm
+# image is also tagged <repo>:current (what the demo and the tests use); any
+# other suite is tagged <repo>:<suite>, e.g. hpcds-node:trixie for the
+# overlay tests' pre-existing site.
+#
 # Prints progress on stderr and the image reference on stdout.
 set -euo pipefail
 
 repo="${NODE_IMAGE_REPO:-hpcds-node}"
-suite=bookworm
+suite="${NODE_IMAGE_SUITE:-bookworm}"
+if [ "$suite" = bookworm ]; then alias_tag=current; else alias_tag=$suite; fi
 packages=systemd,systemd-sysv,dbus,python3,python3-apt,sudo,ca-certificates,iproute2,iputils-ping,procps,less,gnupg
 
 say() { echo "build-image: $*" >&2; }
@@ -30,19 +36,28 @@ apt_sources() {
   done
 }
 sources=$(apt_sources)
-mirror="${DEBIAN_MIRROR:-$(awk -v s="$suite" '$2==s {print $1; exit}' <<<"$sources")}"
-security="${DEBIAN_SECURITY_MIRROR:-$(awk -v s="$suite-security" '$2==s {print $1; exit}' <<<"$sources")}"
+# The mirror of the requested suite; a host that lists another release (a
+# bookworm host building trixie) gives the URI of its own main suite (one
+# without a dash) and its *-security suite: Debian's mirrors carry every
+# release under the same URI.
+mirror_of() {
+  awk -v s="$1" '$2==s {print $1; exit}' <<<"$sources"
+}
+mirror="${DEBIAN_MIRROR:-$(mirror_of "$suite")}"
+mirror="${mirror:-$(awk '$2 !~ /-/ && $1 ~ /^https?:/ {print $1; exit}' <<<"$sources")}"
+security="${DEBIAN_SECURITY_MIRROR:-$(mirror_of "$suite-security")}"
+security="${security:-$(awk '$2 ~ /-security$/ {print $1; exit}' <<<"$sources")}"
 if [ -z "$mirror" ]; then
   say "no Debian mirror found in the host's apt sources; set DEBIAN_MIRROR" ; exit 1
 fi
 
 ca_files=$(find /usr/local/share/ca-certificates -type f -name '*.crt' 2>/dev/null | sort || true)
-recipe_hash=$( { cat "$0"; echo "$mirror $security"; for f in $ca_files; do sha256sum "$f"; done; } | sha256sum | cut -c1-12)
+recipe_hash=$( { cat "$0"; echo "$suite $mirror $security"; for f in $ca_files; do sha256sum "$f"; done; } | sha256sum | cut -c1-12)
 image="${repo}:${recipe_hash}"
 
 if docker image inspect "$image" >/dev/null 2>&1; then
   say "cached image $image is current"
-  docker tag "$image" "${repo}:current"
+  docker tag "$image" "${repo}:${alias_tag}"
   echo "$image"
   exit 0
 fi
@@ -83,6 +98,6 @@ chroot "$rootfs" apt-get clean
 # when they are older than the roles' cache_valid_time.
 
 tar -C "$rootfs" -c . | docker import -c 'CMD ["/sbin/init"]' -c 'ENV container=docker' - "$image" >/dev/null
-docker tag "$image" "${repo}:current"
-say "built $image in $(( $(date +%s) - start )) s"
+docker tag "$image" "${repo}:${alias_tag}"
+say "built $image ($suite, tagged ${repo}:${alias_tag}) in $(( $(date +%s) - start )) s"
 echo "$image"
