@@ -3,20 +3,26 @@
 
 Every ``roles/*/files/locks/<name>.in`` (top-level pins, one per line; ``-r
 other.in`` includes another input) is compiled by ``uv pip compile
---generate-hashes`` into ``<name>.lock`` beside it, for one Python version
-and platform (default: Debian 12's CPython 3.11 on x86_64). Each lock starts
-with a header naming its target and the sha256 of its inputs, so the unit
-tests can tell a lock that no longer matches its input.
+--generate-hashes`` into one lock per supported target beside it,
+``<name>.cp311.lock`` and ``<name>.cp313.lock`` (PYTHON_VERSIONS: Debian 12's
+CPython 3.11 and Debian 13's 3.13, both on PLATFORM, x86_64). The roles pick
+the lock of the host's Python. Each lock starts with a header naming its
+target and the sha256 of its inputs, so the unit tests can tell a lock that
+no longer matches its input.
 
-    scripts/lock.py                    # every role's lock (make lock)
+    scripts/lock.py                    # every role's lock for every target (make lock)
     scripts/lock.py --upgrade          # and move every indirect pin to its newest release
+    scripts/lock.py roles/jupyterhub/files/locks/hub-pam.in --python-version 3.13
+                                       # one input, one target: hub-pam.cp313.lock beside it
     scripts/lock.py roles/jupyterhub/files/locks/hub-pam.in \\
         --python-version 3.12 --platform aarch64-manylinux_2_28 \\
         --output inventories/site/files/hub.lock   # a site's own lock
 
 An existing output is kept as the preference: only what an input changed
-moves, unless --upgrade is given. uv comes from the repository's venv
-(requirements.txt) or PATH; the index is PyPI, or UV_INDEX_URL.
+moves, unless --upgrade is given. A lock made for a new target starts from
+the preferences of the input's lock for another target, so the targets pin
+the same versions wherever the target allows. uv comes from the repository's
+venv (requirements.txt) or PATH; the index is PyPI, or UV_INDEX_URL.
 """
 
 from __future__ import annotations
@@ -33,9 +39,14 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "collections"))
 
-from ansible_collections.hpc.datasci.plugins.module_utils.requirements_lock import inputs_digest  # noqa: E402
+from ansible_collections.hpc.datasci.plugins.module_utils.requirements_lock import (  # noqa: E402
+    inputs_digest,
+    lock_name,
+)
 
-PYTHON_VERSION = "3.11"
+# The targets of the bundle's locks: every input gets a lock for each of
+# these Pythons on PLATFORM (Debian 12's and Debian 13's python3).
+PYTHON_VERSIONS = ("3.11", "3.13")
 PLATFORM = "x86_64-manylinux_2_28"
 INPUTS_GLOB = "roles/*/files/locks/*.in"
 INCLUDE_RE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)[=\s]+(?P<path>\S+)")
@@ -97,16 +108,32 @@ def find_uv():
     return found
 
 
+def target_output(source, python_version):
+    """The default lock of input `source` for a Python: <name>.cp311.lock beside it."""
+    source = pathlib.Path(source)
+    return source.with_name(lock_name(source.stem, python_version))
+
+
+def preferences(source, output):
+    """The lock whose pins uv prefers: the output itself, or, for a target
+    not locked yet, the input's lock for another target (None: no preference)."""
+    if output.exists():
+        return output
+    siblings = sorted(target_output(source, version) for version in PYTHON_VERSIONS)
+    return next((path for path in siblings if path.exists()), None)
+
+
 def lock_one(uv, source, output, python_version, platform, upgrade, command):
     """Compile one input into its lock; True when the lock changed."""
     source = pathlib.Path(source).resolve()
     output = pathlib.Path(output).resolve()
     old = output.read_text(encoding="utf-8") if output.exists() else None
+    preferred = preferences(source, output)
     with tempfile.TemporaryDirectory() as tmp:
         draft = pathlib.Path(tmp) / "draft.lock"
-        if old is not None:
+        if preferred is not None:
             # The existing pins are uv's preferences: only what changed moves.
-            draft.write_text(old, encoding="utf-8")
+            draft.write_text(preferred.read_text(encoding="utf-8"), encoding="utf-8")
         # Run beside the input so that uv's "via -r" notes name it relatively.
         subprocess.run(uv_command(uv, source.name, draft, python_version, platform, upgrade),
                        cwd=source.parent, check=True)
@@ -122,28 +149,38 @@ def parse_args(argv):
     parser.add_argument("inputs", nargs="*", type=pathlib.Path,
                         help=f"input files (default: every {INPUTS_GLOB})")
     parser.add_argument("--output", "-o", type=pathlib.Path,
-                        help="the lock to write (one input only; default: <input>.lock beside it)")
-    parser.add_argument("--python-version", default=PYTHON_VERSION, help=f"target Python (default {PYTHON_VERSION})")
+                        help="the lock to write (one input and --python-version only; default:"
+                             " <input>.cp<XY>.lock beside it)")
+    parser.add_argument("--python-version",
+                        help=f"target Python (default: each of {', '.join(PYTHON_VERSIONS)})")
     parser.add_argument("--platform", default=PLATFORM, help=f"target platform, as uv names it (default {PLATFORM})")
     parser.add_argument("--upgrade", action="store_true", help="move every pin to its newest allowed release")
     args = parser.parse_args(argv)
     if args.output and len(args.inputs) != 1:
         parser.error("--output needs exactly one input")
+    if args.output and not args.python_version:
+        parser.error("--output needs --python-version (the Python of the hosts that install the lock)")
     return args
+
+
+def targets(args):
+    """The Python versions to lock for: the one asked for, or every supported one."""
+    return (args.python_version,) if args.python_version else PYTHON_VERSIONS
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     inputs = args.inputs or role_inputs()
-    default_target = (args.python_version, args.platform) == (PYTHON_VERSION, PLATFORM)
-    command = "make lock" if not args.inputs and default_target else "scripts/lock.py " + " ".join(
+    default_targets = args.python_version is None and args.platform == PLATFORM
+    command = "make lock" if not args.inputs and default_targets else "scripts/lock.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     uv = find_uv()
     os.environ.setdefault("UV_NO_PROGRESS", "1")
     for source in inputs:
-        output = args.output or source.with_suffix(".lock")
-        changed = lock_one(uv, source, output, args.python_version, args.platform, args.upgrade, command)
-        print(f"lock: {output} {'updated' if changed else 'unchanged'}")
+        for python_version in targets(args):
+            output = args.output or target_output(source, python_version)
+            changed = lock_one(uv, source, output, python_version, args.platform, args.upgrade, command)
+            print(f"lock: {output} {'updated' if changed else 'unchanged'}")
     return 0
 
 

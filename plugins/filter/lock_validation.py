@@ -4,9 +4,11 @@ gateway's, uv's), run in the first play.
 ``lock_errors`` takes a dict built in each role's tasks/validate_lock.yml:
 
   variable  the role's variable for a site's own lock (jupyterhub_lock_file, ...)
-  site      true when the site gave that variable, false for the role's lock
+  site      true when the site gave that variable, false for the role's locks
   path      the lock's path as shown in messages
   text      the lock's content ('' when the file is missing)
+  locks     instead of path and text: {path: text} of several locks, each
+            checked (the role's locks of every target Python)
   requires  what the lock must pin, each {variable, value, package, version}:
             the package must be in the lock and, when version is given, pinned
             at that version (the role variable `variable` says so with `value`)
@@ -22,10 +24,13 @@ same variable, site, path and text and:
   interpreter   that interpreter's path, for the message
   architecture  the host's ansible_architecture (x86_64, aarch64, ...)
   host          the host's inventory name
+  source        optional: the input the role's lock is made from, for the fix
 
 It compares them with the target of the lock's header (``# python:`` and
 ``# platform:``, written by scripts/lock.py); a lock without them (a site's
-own, made otherwise) is not checked.
+own, made otherwise) is not checked. An empty text is a lock that does not
+exist: for the role's, the host's Python is one the bundle has no lock for
+(plugins/filter/lock_selection.py chose it by that Python).
 """
 
 from __future__ import annotations
@@ -97,14 +102,34 @@ def _python_matches(wanted, found):
     return str(found).strip().split(".")[:len(wanted_parts)] == wanted_parts
 
 
+def _fix_command(settings, python, arch):
+    """The scripts/lock.py command line that makes a lock for the host."""
+    return (f"scripts/lock.py {settings.get('source') or '<input>.in'} --python-version {python}"
+            f" --platform {HOST_PLATFORM.format(arch)} --output <inventory>/files/<name>.lock")
+
+
+def _missing_lock_error(settings, found_python, found_arch):
+    """The problem of a lock that does not exist on the control machine."""
+    if settings.get("site"):
+        return _missing_error(settings)
+    short_python = ".".join(found_python.split(".")[:2])
+    return (f"the role has no lock {settings.get('path')} for the Python of {settings.get('host')}, {found_python}"
+            f" ({settings.get('interpreter')}): make one with {_fix_command(settings, short_python, found_arch)}"
+            f" and set {settings['variable']} to it, or add {short_python} to PYTHON_VERSIONS in scripts/lock.py"
+            f" and run make lock (docs/software-environments.md#locks)")
+
+
 def lock_target_errors(settings):
-    """The problem of a lock made for another Python or platform than the host's."""
+    """The problem of a lock made for another Python or platform than the
+    host's, or of a lock that does not exist."""
+    found_python = str(settings.get("python") or "").strip()
+    found_arch = architecture(settings.get("architecture"))
+    if not str(settings.get("text") or "").strip():
+        return [_missing_lock_error(settings, found_python, found_arch)]
     header = parse_lock(settings.get("text") or "").header
     wanted_python, wanted_platform = header.get("python"), header.get("platform")
     if not wanted_python and not wanted_platform:
         return []
-    found_python = str(settings.get("python") or "").strip()
-    found_arch = architecture(settings.get("architecture"))
     wrong_python = bool(wanted_python) and not _python_matches(wanted_python, found_python)
     wrong_platform = bool(wanted_platform) and platform_target(wanted_platform) != (found_arch, "linux")
     if not (wrong_python or wrong_platform):
@@ -112,19 +137,36 @@ def lock_target_errors(settings):
     made_for = " on ".join(filter(None, [f"Python {wanted_python}" if wanted_python else "", wanted_platform]))
     short_python = ".".join(found_python.split(".")[:2])
     return [f"{_lock_name(settings)} was made for {made_for}, but {settings.get('host')} has Python"
-            f" {found_python} ({settings.get('interpreter')}) on {found_arch}: make a lock for it with scripts/lock.py"
-            f" <input>.in --python-version {short_python} --platform {HOST_PLATFORM.format(found_arch)} --output"
-            f" <inventory>/files/<name>.lock and set {settings['variable']} to it"
+            f" {found_python} ({settings.get('interpreter')}) on {found_arch}: make a lock for it with"
+            f" {_fix_command(settings, short_python, found_arch)} and set {settings['variable']} to it"
             f" (docs/software-environments.md#locks)"]
 
 
+def _missing_error(settings):
+    return (f"{_lock_name(settings)} is missing or empty on the control machine: give {settings['variable']} the"
+            f" path of a lock (absolute, or relative to the inventory), or leave it empty for the role's")
+
+
 def lock_errors(settings):
-    """Problems of the lock in use against the role's version variables."""
+    """Problems of the lock(s) in use against the role's version variables:
+    those of settings' path and text, or of each lock of settings' locks."""
+    if "locks" not in settings:
+        return _one_lock_errors(settings)
+    locks = settings.get("locks") or {}
+    if not locks:
+        return [f"the role has no lock {settings.get('path')}: run make lock ({HOW})"]
+    errors = []
+    for path, text in locks.items():
+        errors.extend(_one_lock_errors(dict(settings, path=path, text=text)))
+    return errors
+
+
+def _one_lock_errors(settings):
+    """Problems of one lock against the role's version variables."""
     name = _lock_name(settings)
     text = settings.get("text") or ""
     if not text.strip():
-        return [f"{name} is missing or empty on the control machine: give {settings['variable']} the path of a lock"
-                f" (absolute, or relative to the inventory), or leave it empty for the role's"]
+        return [_missing_error(settings)]
     lock = parse_lock(text)
     if not lock.pins:
         return [f"{name} pins no package ({HOW})"]

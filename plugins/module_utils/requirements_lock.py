@@ -11,7 +11,10 @@ validation filter (plugins/filter/lock_validation.py), the lock tool
   requirements that are not an exact pin, the header's fields;
 - ``canonical_name(name)``: a project name as PyPI compares them;
 - ``inputs_digest(texts, python_version, platform)``: the digest a lock's
-  header records of the input files it was made from.
+  header records of the input files it was made from;
+- ``python_tag(version)`` and ``lock_name(stem, version)``: how the roles'
+  locks are named per target Python, ``<stem>.cp311.lock`` for 3.11 (made by
+  scripts/lock.py, chosen by the roles for the host's Python).
 """
 
 from __future__ import annotations
@@ -105,3 +108,17 @@ def inputs_digest(texts, python_version, platform):
         data = part.encode("utf-8")
         digest.update(str(len(data)).encode("ascii") + b"\n" + data)
     return digest.hexdigest()
+
+
+def python_tag(version):
+    """The tag of a Python version in a lock's name: 3.13.5 -> cp313."""
+    parts = str(version).strip().split(".")
+    if len(parts) < 2 or not all(part.isdigit() for part in parts[:2]):
+        raise ValueError(f"not a Python version: {version!r} (major.minor, e.g. 3.11)")
+    return f"cp{parts[0]}{parts[1]}"
+
+
+def lock_name(stem, version):
+    """The file name of the lock of input `stem` (hub-pam) for a Python
+    version: hub-pam.cp311.lock."""
+    return f"{stem}.{python_tag(version)}.lock"

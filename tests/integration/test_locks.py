@@ -5,7 +5,9 @@ same packages, `pip freeze` for `pip freeze`.
 
 The locks are the ones the roles put on the host: the hub's and the
 gateway's next to their configuration, the notebook environment's inside its
-live version (.curated-env-spec.txt).
+live version (.curated-env-spec.txt). The role's lock compared with them is
+the one of the host's Python (<name>.cp311.lock on Debian 12,
+<name>.cp313.lock on Debian 13).
 """
 
 import sys
@@ -17,6 +19,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "collections"))
 from ansible_collections.hpc.datasci.plugins.module_utils.requirements_lock import (  # noqa: E402
     canonical_name,
+    lock_name,
     parse_lock,
 )
 
@@ -26,11 +29,17 @@ UV = f"{ENVS}/.tools/bin/uv"
 # The environment the curated_envs role builds with (roles/curated_envs/vars).
 UV_ENV = "UV_SYSTEM_CERTS=1 UV_CACHE_DIR=/var/cache/curated-envs/uv UV_NO_PROGRESS=1"
 SERVICES = {
-    # name: (venv, lock on the host, lock in the role)
-    "hub": ("/opt/jupyterhub", "/etc/jupyterhub/requirements.lock", "roles/jupyterhub/files/locks/hub-pam.lock"),
-    "gateway": ("/opt/dask-gateway", "/etc/dask-gateway/requirements.lock",
-                "roles/dask_gateway/files/locks/gateway.lock"),
+    # name: (venv, lock on the host, the role's locks, the lock's input)
+    "hub": ("/opt/jupyterhub", "/etc/jupyterhub/requirements.lock", "roles/jupyterhub/files/locks", "hub-pam"),
+    "gateway": ("/opt/dask-gateway", "/etc/dask-gateway/requirements.lock", "roles/dask_gateway/files/locks",
+                "gateway"),
 }
+
+
+def _role_lock(host, locks, stem):
+    """The text of the role's lock of input `stem` for the host's /usr/bin/python3."""
+    python = host.check_output("/usr/bin/python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'")
+    return (ROOT / locks / lock_name(stem, python)).read_text(encoding="utf-8")
 
 
 def _freeze(text):
@@ -59,16 +68,17 @@ def scratch(node):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_venv_is_its_committed_lock(node, service):
-    venv, lock, role_lock = SERVICES[service]
+    venv, lock, locks, stem = SERVICES[service]
     host = node(LOGIN)
-    assert host.file(lock).content_string == (ROOT / role_lock).read_text(encoding="utf-8")
+    role_lock = _role_lock(host, locks, stem)
+    assert host.file(lock).content_string == role_lock
     deployed = _freeze(host.check_output(f"{venv}/bin/pip freeze"))
-    assert deployed == _lock_pins((ROOT / role_lock).read_text(encoding="utf-8"))
+    assert deployed == _lock_pins(role_lock)
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_venv_rebuilt_from_its_lock_is_identical(node, scratch, service):
-    venv, lock, _ = SERVICES[service]
+    venv, lock, _, _ = SERVICES[service]
     host = node(LOGIN)
     host.check_output(f"/usr/bin/python3 -m venv {scratch}/venv")
     install = host.run(f"{scratch}/venv/bin/pip install --quiet --require-hashes -r {lock}")
@@ -99,7 +109,7 @@ def _notebook_version(host):
 def test_notebook_environment_is_its_committed_lock(node):
     host = node(LOGIN)
     version = _notebook_version(host)
-    role_lock = (ROOT / "roles/curated_envs/files/locks/notebook.lock").read_text(encoding="utf-8")
+    role_lock = _role_lock(host, "roles/curated_envs/files/locks", "notebook")
     assert host.file(f"{version}/.curated-env-spec.txt").content_string.splitlines() == role_lock.splitlines()
     deployed = _freeze(host.check_output(f"{UV} pip freeze --python {version}/bin/python"))
     assert deployed == _lock_pins(role_lock)

@@ -8,7 +8,9 @@ from _lock_tool import lock_tool
 from ansible_collections.hpc.datasci.plugins.module_utils.requirements_lock import (
     canonical_name,
     inputs_digest,
+    lock_name,
     parse_lock,
+    python_tag,
 )
 
 TEXT = """\
@@ -105,8 +107,43 @@ def test_role_inputs_are_the_roles_lock_inputs():
                      "jupyterhub/hub-ldap.in", "jupyterhub/hub-oauth.in", "jupyterhub/hub-pam.in"]
 
 
-def test_output_needs_one_input():
+@pytest.mark.parametrize("version, tag", [("3.11", "cp311"), ("3.13.5", "cp313"), (" 3.10 ", "cp310")])
+def test_python_tag_and_lock_name(version, tag):
+    assert python_tag(version) == tag
+    assert lock_name("hub-pam", version) == f"hub-pam.{tag}.lock"
+
+
+@pytest.mark.parametrize("version", ["3", "", "three.eleven", None])
+def test_python_tag_refuses_what_is_no_version(version):
+    with pytest.raises(ValueError, match="not a Python version"):
+        python_tag(version)
+
+
+def test_output_needs_one_input_and_one_target():
     with pytest.raises(SystemExit):
-        lock_tool.parse_args(["a.in", "b.in", "--output", "x.lock"])
+        lock_tool.parse_args(["a.in", "b.in", "--output", "x.lock", "--python-version", "3.12"])
+    with pytest.raises(SystemExit):
+        lock_tool.parse_args(["a.in", "--output", "x.lock"])
     args = lock_tool.parse_args(["a.in", "-o", "x.lock", "--python-version", "3.12"])
     assert (args.output, args.python_version, args.platform) == (pathlib.Path("x.lock"), "3.12", "x86_64-manylinux_2_28")
+    assert lock_tool.targets(args) == ("3.12",)
+
+
+def test_every_target_by_default():
+    assert lock_tool.targets(lock_tool.parse_args([])) == ("3.11", "3.13")
+    assert lock_tool.targets(lock_tool.parse_args(["a.in", "--python-version", "3.13"])) == ("3.13",)
+
+
+def test_target_output_is_beside_the_input_named_for_the_python():
+    assert lock_tool.target_output(pathlib.Path("/r/locks/hub-pam.in"), "3.13") == pathlib.Path(
+        "/r/locks/hub-pam.cp313.lock")
+
+
+def test_a_new_target_prefers_the_pins_of_another_targets_lock(inputs):
+    source = inputs / "ldap.in"
+    new = lock_tool.target_output(source, "3.13")
+    assert lock_tool.preferences(source, new) is None
+    (inputs / "ldap.cp311.lock").write_text("jupyterhub==5.5.4\n", encoding="utf-8")
+    assert lock_tool.preferences(source, new) == inputs / "ldap.cp311.lock"
+    new.write_text("jupyterhub==5.5.4\n", encoding="utf-8")
+    assert lock_tool.preferences(source, new) == new

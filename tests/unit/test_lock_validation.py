@@ -69,6 +69,33 @@ def test_lock_errors(settings, expected):
     assert locks.lock_errors(settings) == expected
 
 
+# --- The role's locks of every target at once (the first play) ------------------
+
+def _role_locks(texts, path="locks/hub-pam.cp*.lock"):
+    return {"variable": "jupyterhub_lock_file", "site": False, "path": path, "locks": texts, "requires": HUB}
+
+
+@pytest.mark.parametrize("settings, expected", [
+    (_role_locks({"locks/hub-pam.cp311.lock": LOCK, "locks/hub-pam.cp313.lock": LOCK}), []),
+    (_role_locks({"locks/hub-pam.cp311.lock": LOCK,
+                  "locks/hub-pam.cp313.lock": LOCK.replace("jupyterhub==5.5.4", "jupyterhub==5.6.0")}),
+     ["jupyterhub_version is 5.5.4 but the role's lock locks/hub-pam.cp313.lock pins jupyterhub==5.6.0: set"
+      f" jupyterhub_lock_file to a lock of your own that pins jupyterhub==5.5.4 ({HOW}), or set jupyterhub_version"
+      " back to 5.6.0"]),
+    (dict(_role_locks({"locks/hub-pam.cp311.lock": LOCK, "locks/hub-pam.cp313.lock": LOCK}),
+          requires=_bump(1, "1.4.0")),
+     [f"jupyterhub_batchspawner_version is 1.4.0 but the role's lock locks/hub-pam.cp{tag}.lock pins"
+      " batchspawner==1.3.0: set jupyterhub_lock_file to a lock of your own that pins batchspawner==1.4.0"
+      f" ({HOW}), or set jupyterhub_batchspawner_version back to 1.3.0" for tag in ("311", "313")]),
+    (dict(_role_locks({"/site/hub.lock": ""}), site=True),
+     ["jupyterhub_lock_file (/site/hub.lock) is missing or empty on the control machine: give jupyterhub_lock_file"
+      " the path of a lock (absolute, or relative to the inventory), or leave it empty for the role's"]),
+    (_role_locks({}), [f"the role has no lock locks/hub-pam.cp*.lock: run make lock ({HOW})"]),
+])
+def test_lock_errors_of_each_lock(settings, expected):
+    assert locks.lock_errors(settings) == expected
+
+
 # --- The lock's target against the host (lock_target_errors) ---------------------
 
 TARGETED = """\
@@ -117,6 +144,29 @@ def _target(text=TARGETED, python="3.11.2", arch="x86_64", site=False, variable=
       " (/usr/bin/python3) on aarch64: make a lock for it with scripts/lock.py <input>.in --python-version 3.11"
       " --platform aarch64-manylinux_2_28 --output <inventory>/files/<name>.lock and set jupyterhub_lock_file to it"
       f" {FIX}"]),
+    # A role's lock is made from a known input: the fix names it.
+    (dict(_target(python="3.12.1"), source="/c/roles/jupyterhub/files/locks/hub-pam.in"),
+     ["the role's lock locks/hub-pam.lock was made for Python 3.11 on x86_64-manylinux_2_28, but login1 has Python"
+      " 3.12.1 (/usr/bin/python3) on x86_64: make a lock for it with scripts/lock.py"
+      " /c/roles/jupyterhub/files/locks/hub-pam.in --python-version 3.12 --platform x86_64-manylinux_2_28 --output"
+      f" <inventory>/files/<name>.lock and set jupyterhub_lock_file to it {FIX}"]),
+    # The role has no lock for the host's Python (the one chosen for it does not exist).
+    (dict(_target(text="", python="3.12.1", path="locks/hub-pam.cp312.lock"),
+          source="/c/roles/jupyterhub/files/locks/hub-pam.in"),
+     ["the role has no lock locks/hub-pam.cp312.lock for the Python of login1, 3.12.1 (/usr/bin/python3): make one"
+      " with scripts/lock.py /c/roles/jupyterhub/files/locks/hub-pam.in --python-version 3.12 --platform"
+      " x86_64-manylinux_2_28 --output <inventory>/files/<name>.lock and set jupyterhub_lock_file to it, or add 3.12"
+      f" to PYTHON_VERSIONS in scripts/lock.py and run make lock {FIX}"]),
+    (_target(text=None, python="3.14.0", arch="aarch64", variable="spec_file of curated_envs_list entry notebook",
+             path="locks/notebook.cp314.lock"),
+     ["the role has no lock locks/notebook.cp314.lock for the Python of login1, 3.14.0 (/usr/bin/python3): make one"
+      " with scripts/lock.py <input>.in --python-version 3.14 --platform aarch64-manylinux_2_28 --output"
+      " <inventory>/files/<name>.lock and set spec_file of curated_envs_list entry notebook to it, or add 3.14 to"
+      f" PYTHON_VERSIONS in scripts/lock.py and run make lock {FIX}"]),
+    (_target(text="", site=True, variable="dask_gateway_lock_file", path="/site/gateway.lock"),
+     ["dask_gateway_lock_file (/site/gateway.lock) is missing or empty on the control machine: give"
+      " dask_gateway_lock_file the path of a lock (absolute, or relative to the inventory), or leave it empty for"
+      " the role's"]),
     (_target(site=True, variable="spec_file of curated_envs_list entry notebook", path="locks/notebook.lock",
              python="3.13.0"),
      ["spec_file of curated_envs_list entry notebook (locks/notebook.lock) was made for Python 3.11 on"
@@ -141,9 +191,13 @@ def test_platform_target(platform, expected):
     assert locks.platform_target(platform) == expected
 
 
-def test_the_roles_locks_target_debian_12s_python_on_x86_64():
+@pytest.mark.parametrize("python", ["3.11.2", "3.13.5"], ids=["debian-12", "debian-13"])
+def test_the_role_lock_chosen_for_debian_12s_and_13s_python_fits_it(python):
     from pathlib import Path
+
+    from ansible_collections.hpc.datasci.plugins.filter.lock_selection import lock_for_python
     root = Path(__file__).resolve().parents[2]
-    for lock in sorted(root.glob("roles/*/files/locks/*.lock")):
-        settings = _target(text=lock.read_text(encoding="utf-8"), path=str(lock))
-        assert locks.lock_target_errors(settings) == [], lock
+    for source in sorted(root.glob("roles/*/files/locks/*.in")):
+        chosen = source.parent.parent / lock_for_python(f"locks/{source.stem}.lock", python)
+        settings = _target(text=chosen.read_text(encoding="utf-8"), python=python, path=str(chosen))
+        assert locks.lock_target_errors(settings) == [], chosen
