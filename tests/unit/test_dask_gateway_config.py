@@ -231,7 +231,7 @@ def test_job_states_are_read_as_slurm_user(config):
     backend = config.DaskGateway.backend_class(config=config)
     cmd, env = backend.get_status_cmd_env(["12", "13"])
     assert cmd == ["/usr/bin/sudo", "-n", "-u", "slurm", "/usr/bin/squeue", "-h", "--job=12,13", "-o", "%i %t"]
-    assert env == {}
+    assert env == {"PATH": "/usr/bin:/bin"}  # sudo 1.9.16 crashes with no environment at all
     assert backend.parse_job_states("12 R\n13 PD\n") == {"12": True, "13": True}
 
 
@@ -327,3 +327,41 @@ def test_the_demo_gateway_submits_to_short_and_burst(demo_settings, tmp_path):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+class _FakeProcess:
+    def __init__(self, returncode, out):
+        self.returncode, self.out = returncode, out
+
+    async def communicate(self, data):
+        self.request = json.loads(data)
+        return self.out.encode(), b"sudo: oops"
+
+
+@pytest.mark.parametrize(("returncode", "reply", "outcome"), [
+    (0, {"ok": True, "returncode": 0, "stdout": "42\n", "stderr": ""}, (0, "42\n", "")),
+    (0, {"ok": False, "error": "Error setting up staging directory"}, "Error setting up staging directory"),
+    (-11, {}, "sudo could not run the launcher as alice \\(exit -11\\): sudo: oops"),
+])
+def test_the_launcher_runs_through_sudo_with_an_environment(config, monkeypatch, returncode, reply, outcome):
+    """sudo 1.9.16 (Debian 13) crashes when started with no environment at
+    all, as the backend's own do_as_user starts it."""
+    calls = []
+
+    async def fake_exec(*args, **kwargs):
+        calls.append((args, kwargs))
+        calls.append(_FakeProcess(returncode, json.dumps(reply)))
+        return calls[-1]
+
+    monkeypatch.setattr(site.asyncio, "create_subprocess_exec", fake_exec)
+    backend = config.DaskGateway.backend_class(config=config)
+    run = backend.do_as_user("alice", "start", cmd=["/usr/bin/sbatch"], env={}, stdin="#!/bin/sh")
+    if isinstance(outcome, tuple):
+        assert asyncio.run(run) == outcome
+    else:
+        with pytest.raises(Exception, match=outcome):
+            asyncio.run(run)
+    (args, kwargs), proc = calls
+    assert args == ("/usr/bin/sudo", "-n", "-H", "-u", "alice", backend.dask_gateway_jobqueue_launcher)
+    assert kwargs["env"] == {"PATH": "/usr/bin:/bin"}
+    assert proc.request == {"action": "start", "cmd": ["/usr/bin/sbatch"], "env": {}, "stdin": "#!/bin/sh"}

@@ -13,6 +13,7 @@ of the files the gateway reads (database, encryption keys, hub token,
 launcher).
 """
 
+import asyncio
 import json
 
 from dask_gateway_server.backends.jobqueue.slurm import SlurmBackend
@@ -23,6 +24,10 @@ from traitlets import Unicode
 # made by the launcher as the user).
 STAGING_DIRECTORY = "{home}/.dask-gateway/"
 SUDO = "/usr/bin/sudo"
+# The environment sudo starts in. sudo's env_reset gives the launcher a clean
+# one anyway, but sudo 1.9.16 (Debian 13) crashes in its sudoers plugin when
+# it is started with no environment variable at all.
+SUDO_ENVIRONMENT = {"PATH": "/usr/bin:/bin"}
 
 
 class SiteSlurmBackend(SlurmBackend):
@@ -39,7 +44,32 @@ class SiteSlurmBackend(SlurmBackend):
 
     def get_status_cmd_env(self, job_ids):
         cmd, env = super().get_status_cmd_env(job_ids)
-        return [SUDO, "-n", "-u", self.status_user, *cmd], env
+        return [SUDO, "-n", "-u", self.status_user, *cmd], {**SUDO_ENVIRONMENT, **env}
+
+    async def do_as_user(self, user, action, **kwargs):
+        """Run the launcher as `user` through its sudo rule, the request
+        (`action` and its arguments) as JSON on its stdin; returns the
+        command's (returncode, stdout, stderr) that the launcher reports.
+
+        The backend's own version starts sudo with an empty environment,
+        which crashes sudo 1.9.16; this one gives it SUDO_ENVIRONMENT."""
+        request = json.dumps(dict(kwargs, action=action)).encode("utf-8")
+        proc = await asyncio.create_subprocess_exec(
+            SUDO, "-n", "-H", "-u", user, self.dask_gateway_jobqueue_launcher,
+            env=dict(SUDO_ENVIRONMENT),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await proc.communicate(request)
+        out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        if proc.returncode != 0:
+            raise Exception(  # noqa: TRY002 - the backend reports this type
+                f"sudo could not run the launcher as {user} (exit {proc.returncode}): {err.strip() or out.strip()}")
+        reply = json.loads(out)
+        if not reply.get("ok"):
+            raise Exception(reply.get("error") or "the launcher failed")  # noqa: TRY002
+        return reply["returncode"], reply["stdout"], reply["stderr"]
 
 
 def load_settings(path):
