@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import scontrol_records
+
 JOB_NAME = "hpc-datasci-site-check"
 TIMEOUT_CODES = (124, 137)
 # States in which slurmctld gives a node no job (scontrol prints the base
@@ -48,7 +50,6 @@ SLURM_REASONS = ("not responding", "batch job complete failure", "kill task fail
                  "low cpu", "gres count", "node configuration differs", "launch failed", "slurmstepd",
                  "health check", "reboot timed out", "suspend failure", "resume failure", "resumetimeout")
 BUSY = ("ALLOCATED",)
-_KEY = re.compile(r"(?:^|\s)([A-Z][A-Za-z_:]*)=")
 _JOB_ID = re.compile(r"(?:\bjobid |\bjob |\bJobId=|\bStepId=|\ballocation )(\d+)")
 _LOG_FILE = re.compile(r"^\s*SlurmdLogFile\s*=\s*(\S+)", re.MULTILINE)
 _SLURM_USER = re.compile(r"^\s*SlurmUser\s*=\s*([^\s(]+)", re.MULTILINE)
@@ -70,6 +71,7 @@ def site_check_user(data):
     """{user, errors}: the user the check's jobs run as.
 
     data: {user: site_check_user, group: the spawn group, group_variable,
+    user_variable (the variable the messages name: site_check_user),
     host: where getent ran, getent_group: {group: [x, gid, members] or None},
     getent_passwd: {name: [x, uid, gid, gecos, home, shell]}}. The given
     user, else the group's first listed member, else the user with the lowest
@@ -79,12 +81,13 @@ def site_check_user(data):
         return {"user": data["user"], "errors": []}
     group = data.get("group") or ""
     variable = data.get("group_variable") or "jupyterhub_spawn_group"
+    user_variable = data.get("user_variable") or "site_check_user"
     host = data.get("host") or "the login node"
     entry = (data.get("getent_group") or {}).get(group)
     if not entry:
         return {"user": "", "errors": [
-            f"site_check_user is empty and the spawn group {group} ({variable}) does not exist on {host}:"
-            f" create it, or set site_check_user to a user who may run jobs."]}
+            f"{user_variable} is empty and the spawn group {group} ({variable}) does not exist on {host}:"
+            f" create it, or set {user_variable} to a user who may run jobs."]}
     members = _members(entry)
     if members:
         return {"user": members[0], "errors": []}
@@ -94,8 +97,8 @@ def site_check_user(data):
     if primary:
         return {"user": primary[0][1], "errors": []}
     return {"user": "", "errors": [
-        f"site_check_user is empty and the spawn group {group} ({variable}) has no members on {host}:"
-        f" set site_check_user to a user who may run jobs, or add users to {group}."]}
+        f"{user_variable} is empty and the spawn group {group} ({variable}) has no members on {host}:"
+        f" set {user_variable} to a user who may run jobs, or add users to {group}."]}
 
 
 def site_check_user_errors(data):
@@ -140,31 +143,9 @@ def site_check_accounts(text):
 
 # --- Slurm's view of the nodes -------------------------------------------------
 
-def _pairs(line):
-    """key=value pairs of one line of `scontrol show ... -o`; values may hold
-    spaces (OS=Linux 6.1.0 #1 SMP ..., Reason=batch job complete failure)."""
-    matches = list(_KEY.finditer(line))
-    pairs = {}
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
-        pairs[match.group(1)] = line[match.end():end].strip()
-    return pairs
-
-
-def _records(text, name_key):
-    """{name: {key: value}} of one-line-per-record scontrol output (-o),
-    each record named by its name_key."""
-    records = {}
-    for line in (text or "").splitlines():
-        pairs = _pairs(line)
-        if pairs.get(name_key):
-            records[pairs[name_key]] = pairs
-    return records
-
-
 def scontrol_nodes(text):
     """{NodeName: {key: value}} of `scontrol show node -o` (one node a line)."""
-    return _records(text, "NodeName")
+    return scontrol_records(text, "NodeName")
 
 
 def slurm_user(show_config):
@@ -255,7 +236,7 @@ def site_check_node_timeout(state, show_config, timeout):
 
 def scontrol_partitions(text):
     """{PartitionName: {key: value}} of `scontrol show partition -o`."""
-    return _records(text, "PartitionName")
+    return scontrol_records(text, "PartitionName")
 
 
 def _listed(value):

@@ -218,20 +218,28 @@ def slurm_short_share_cpus(compute_cpus, percent):
     return max(1, cpus * share // 100)
 
 
-def _sand_partition(partitions):
+def _sand_partition(partitions, overlay=False):
     """(name, attributes) of the partition short work goes to: the one whose
     PriorityTier is above every other partition's (`short` in the preset,
     whatever a site calls it); None with fewer than two partitions or no
-    single highest tier."""
+    single highest tier.
+
+    In overlay mode the others are the site's partitions, which the bundle
+    does not write: the bundle's partition with the highest tier is sand,
+    also when it is the only one, and one that sets no PriorityTier is placed
+    above the site's when the fragment is written (slurm_overlay.py)."""
     tiers = []
     for name, attrs in partitions:
         key = _key(attrs, "PriorityTier")
-        tier = _as_int(attrs[key]) if key and attrs[key] is not None else DEFAULT_PRIORITY_TIER
+        if overlay and (key is None or attrs[key] is None):
+            tier = float("inf")
+        else:
+            tier = _as_int(attrs[key]) if key and attrs[key] is not None else DEFAULT_PRIORITY_TIER
         if tier is None:
             return None  # not a number: validation reports it
         tiers.append((tier, name, attrs))
     tiers.sort(key=lambda t: t[0], reverse=True)
-    if len(tiers) < 2 or tiers[0][0] == tiers[1][0]:
+    if not tiers or (len(tiers) < 2 and not overlay) or (len(tiers) > 1 and tiers[0][0] == tiers[1][0]):
         return None
     return tiers[0][1], tiers[0][2]
 
@@ -428,7 +436,8 @@ def slurm_policy(policy):
     (CPUs of all compute nodes), sand_mode, sand_memory_percent, nodes
     (CPUs and RealMemory of every compute node), config (the site's
     slurm_config) and select_type_parameters (the preset's, used when
-    config has none). Returns a
+    config has none) and mode (slurm_mode: in overlay the partitions are
+    only the bundle's own). Returns a
     dict with `partitions` and `qos` (lists of dicts with `name`, in preset
     order then the site's additions in their order), `config` (the slurm.conf
     keys the sand mode derives), `bf_window` (minutes), `short_share_cpus`,
@@ -452,7 +461,7 @@ def slurm_policy(policy):
                                   policy.get("short_share_percent"))
     # The sand partition, found once: the short share and the sand mode both
     # derive keys of it.
-    sand_partition = _sand_partition(partitions)
+    sand_partition = _sand_partition(partitions, overlay=policy.get("mode") == "overlay")
     _derive_short_share(sand_partition, qos, cpus, policy.get("short_share_percent"), errors)
     _derive_preempt(qos, policy.get("sand_mode") == "requeue", errors)
     sand = _SandMode(policy, partitions, sand_partition, errors)

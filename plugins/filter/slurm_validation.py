@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import slurm_conf_value as _conf_str
+from ansible_collections.hpc.datasci.plugins.filter.slurm_overlay import handed_key_errors
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     ATTRIBUTES,
     CLEAR_WORDS,
@@ -206,8 +207,13 @@ class _Checker:
             self.add("The inventory groups could not be read (internal error: "
                      "`groups` is not a dict).")
             return
-        for group, daemon in (("slurm_controller", "slurmctld"),
-                              ("slurm_dbd", "slurmdbd and its MariaDB")):
+        needed = (("slurm_controller", "slurmctld"), ("slurm_dbd", "slurmdbd and its MariaDB"))
+        if self.overlay:
+            # The site runs its own daemons; the bundle reads the site's Slurm
+            # and runs sacctmgr on the controller.
+            needed = (("slurm_controller", "the site's slurmctld, where the bundle reads "
+                       "the site's Slurm and runs sacctmgr"),)
+        for group, daemon in needed:
             hosts = list(groups.get(group) or [])
             if len(hosts) == 0:
                 self.add(f"Inventory group {group} has no host; it must hold "
@@ -231,8 +237,28 @@ class _Checker:
             seen.add(name)
 
     # Scalars ----------------------------------------------------------------------
+    @property
+    def overlay(self):
+        return self.site.get("mode") == "overlay"
+
+    def mode(self):
+        mode = self.site.get("mode", "managed")
+        if mode not in ("managed", "overlay"):
+            self.add(f"slurm_mode must be managed (the bundle installs and owns Slurm) or overlay "
+                     f"(the site's Slurm, with the bundle's fragment; docs/overlay.md), not {mode!r}.")
+            return
+        if not self.overlay:
+            return
+        self.errors.extend(handed_key_errors(self.site.get("overlay_keys")))
+        if self.site.get("qos_purge") is True:
+            self.add("slurm_qos_purge is true, but in overlay mode the QOS the inventory does not "
+                     "list are the site's: set slurm_qos_purge: false (the bundle removes only QOS "
+                     "of its own that the inventory no longer lists).")
+
     def cluster_name(self):
         name = self.site.get("cluster_name")
+        if self.overlay and name in (None, ""):
+            return  # the site's ClusterName, read from the running slurmctld
         rule = ("lowercase letters, digits and '_', starting with a letter, "
                 "at most 40 characters")
         if not isinstance(name, str) or not name.strip():
@@ -369,7 +395,9 @@ class _Checker:
     def _qos_ref(self, label, key, name, allow_all=False):
         if allow_all and name.upper() == "ALL":
             return
-        if name.lower() not in self.qos_names:
+        # In overlay mode a QOS the bundle does not define may be the site's:
+        # checked against the site's accounting before any change.
+        if name.lower() not in self.qos_names and not self.overlay:
             defined = ", ".join(sorted(self.qos_names)) or "none"
             self.add(f"{label}: {key} names QOS '{name}', which slurm_qos "
                      f"does not define (defined: {defined}). Add it to "
@@ -766,14 +794,16 @@ def slurm_site_errors(site):
     `site` is a dict with: cluster_name, partitions, qos, accounts, config (the
     merged slurm.conf dict), qos_purge, retired (variables of earlier
     releases -> their value or None), short_share_percent,
-    groups (slurm_controller, slurm_dbd, slurm_compute, login -> host names)
-    and node_names (Slurm node names of the compute hosts).
+    groups (slurm_controller, slurm_dbd, slurm_compute, login -> host names),
+    node_names (Slurm node names of the compute hosts), mode (slurm_mode) and
+    overlay_keys (slurm_overlay_keys).
     """
     if not isinstance(site, Mapping):
         raise AnsibleFilterError(
             f"slurm_site_errors expects a dict of the site's settings, not "
             f"{type_name(site)}")
     checker = _Checker(site)
+    checker.mode()
     checker.groups()
     checker.cluster_name()
     checker.booleans()

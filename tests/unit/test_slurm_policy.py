@@ -493,3 +493,35 @@ def test_the_sites_select_type_parameters_count_in_any_letter_case():
         "CR_Core_Memory; it is 'CR_Core'): a suspended job keeps its memory, and without tracking sand would start "
         "on nodes whose memory is full. Set slurm_config.SelectTypeParameters: CR_Core_Memory, or choose "
         "slurm_sand_mode: tiers."]
+
+
+def overlay(**changes):
+    """The role's input in overlay mode: the overlay preset, without `normal`."""
+    qos = copy.deepcopy(DEFAULTS["slurm_qos_preset"])
+    qos.pop("normal")
+    return policy(mode="overlay", partitions_preset=copy.deepcopy(DEFAULTS["slurm_overlay_partitions_preset"]),
+                  qos_preset=qos, sand_mode="suspend", nodes=[{"CPUs": 2, "RealMemory": 2000}] * 2, **changes)
+
+
+def test_in_overlay_mode_the_bundles_only_partition_is_sand_and_suspendable():
+    result = slurm_policy(overlay())
+    assert result["errors"] == []
+    assert result["sand_partition"] == "short"
+    assert result["partitions"] == [{
+        "name": "short", "PriorityJobFactor": 10, "DefaultTime": "30:00", "MaxTime": "2:00:00", "QOS": "short",
+        "State": "UP", "DefMemPerCPU": 250, "OverSubscribe": "FORCE:1"}]
+    assert result["config"]["PreemptType"] == "preempt/partition_prio"
+    assert qos_of(result, "short")["GrpTRES"] == "cpu=4"
+    assert "normal" not in [q["name"] for q in result["qos"]]
+
+
+def test_in_overlay_mode_a_partition_without_tier_outranks_one_with():
+    result = slurm_policy(overlay(partitions={"extra": {"PriorityTier": 5, "MaxTime": "1:00:00"}}))
+    assert result["sand_partition"] == "short"
+    two = slurm_policy(overlay(partitions={"short": {"PriorityTier": 7}, "extra": {"PriorityTier": 5}}))
+    assert two["sand_partition"] == "short"
+
+
+def test_in_managed_mode_a_single_partition_is_not_sand():
+    result = slurm_policy(policy(partitions_preset={"batch": {"MaxTime": "1-0"}}))
+    assert result["sand_partition"] is None

@@ -1,0 +1,404 @@
+# -*- coding: utf-8 -*-
+"""Overlay mode: the bundle's fragment of a site's slurm.conf, and what stops
+it before any change.
+
+In overlay mode (`slurm_mode: overlay`) the site owns Slurm: its slurm.conf,
+daemons, munge, users and accounting. The bundle writes one fragment of its
+own, included by the site's slurm.conf, holding only
+
+- the partitions it is asked to own (`slurm_partitions` over the overlay
+  preset: the sand partition `short`), on the inventory's compute nodes, and
+- the slurm.conf keys the site hands it by name (`slurm_overlay_keys`),
+
+and applies it with `scontrol reconfigure`. `slurm_overlay_plan` takes what
+`hpc.datasci.slurm_site_info` read from the running site and the role's
+effective settings, and returns the fragment's lines, the partitions it
+removes, and every reason not to apply it (each naming the key or variable
+and the fix): a handed key the site's files also set to another value, a
+partition name the site already uses, nodes Slurm does not know, a sand mode
+whose keys the site neither sets nor hands over, a removed partition that
+still has jobs, a key Slurm 22.05 would apply only on a restart.
+
+`slurm_overlay_qos_plan` does the same for the QOS: the bundle's QOS carry a
+marker in their Description, which is how a later run knows which QOS are its
+own to change or remove; a QOS of the site's with one of the bundle's names is
+reported, never taken over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import (
+    slurm_conf_value,
+    slurm_hostlist,
+    slurm_hostlist_expand,
+)
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import reconfigure_applies_all
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
+    SLURM_CONF_KEYS,
+    SLURM_CONF_RESTART_KEYS,
+)
+
+# The keys a site may hand to the bundle: scheduling and priority only.
+HANDABLE_KEY = re.compile(r"^(Preempt|Priority|Scheduler)[A-Za-z]*$")
+
+# What each sand mode needs of the running slurm.conf in overlay mode (the
+# managed role's SAND_MODES, less what does not matter: with preempt/none
+# PreemptMode is never read).
+OVERLAY_SAND_NEEDS = {
+    "suspend": {"PreemptType": "preempt/partition_prio", "PreemptMode": "SUSPEND,GANG"},
+    "requeue": {"PreemptType": "preempt/qos", "PreemptMode": "REQUEUE"},
+    "tiers": {"PreemptType": "preempt/none"},
+}
+
+# Slurm's PriorityTier of a partition that sets none.
+DEFAULT_PRIORITY_TIER = 1
+
+
+def _lower_keys(mapping):
+    return {str(k).lower(): v for k, v in (mapping or {}).items()}
+
+
+# What an unset key means, where scontrol shows it as "(null)" or not at all
+# (Slurm 24.11 prints an unset PreemptType as "(null)", 22.05 as preempt/none).
+UNSET_MEANS = {"preempttype": "preempt/none", "preemptmode": "OFF"}
+
+
+def _same_value(key, left, right):
+    """Whether two spellings of a slurm.conf value mean the same: case, the
+    order of comma-separated words (scontrol prints PreemptMode=SUSPEND,GANG
+    as GANG,SUSPEND) and the spelling of an unset key do not matter."""
+    def words(value):
+        text = str(slurm_conf_value(value)).strip()
+        if text in ("", "(null)"):
+            text = UNSET_MEANS.get(str(key).lower(), "")
+        return sorted(w.strip().lower() for w in text.split(",") if w.strip())
+    return words(left) == words(right)
+
+
+def handed_key_errors(keys):
+    """Errors of slurm_overlay_keys itself (first play, no host needed)."""
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        return ["slurm_overlay_keys must be a list of slurm.conf key names, e.g. "
+                "[PreemptType, PreemptMode]."]
+    known = {k.lower(): k for k in SLURM_CONF_KEYS}
+    errors = []
+    for key in keys:
+        spelled = known.get(key.lower())
+        if spelled is None:
+            errors.append(f"slurm_overlay_keys: {key} is not a slurm.conf key; check its spelling "
+                          f"(slurm.conf(5)).")
+        elif not HANDABLE_KEY.match(spelled):
+            errors.append(f"slurm_overlay_keys: {spelled} is not a scheduling or priority key; in "
+                          f"overlay mode the site keeps every other key of its slurm.conf. Only "
+                          f"Preempt*, Priority* and Scheduler* keys may be handed to the bundle.")
+    return errors
+
+
+class _Plan:
+    """The overlay plan of one run (see slurm_overlay_plan)."""
+
+    def __init__(self, data):
+        self.site = data.get("site") or {}
+        self.files = self.site.get("site") or {}
+        self.live = self.site.get("config") or {}
+        self.live_partitions = self.site.get("partitions") or {}
+        self.previous = (self.site.get("fragment") or {}).get("partitions") or {}
+        self.config = data.get("config") or {}
+        self.handed = list(data.get("handed_keys") or [])
+        self.partitions = list(data.get("partitions") or [])
+        self.node_names = list(data.get("node_names") or [])
+        self.sand_mode = data.get("sand_mode")
+        self.sand_partition = data.get("sand_partition")
+        self.version = self.site.get("version")
+        self.errors = []
+        self.notes = []
+
+    # --- the fragment -----------------------------------------------------------
+    def _site_partitions(self):
+        """{name: attrs} of the partitions that are the site's: its files',
+        and any running partition the bundle's last fragment did not write."""
+        owned_before = set(self.previous)
+        names = {name: entry.get("attrs", {}) for name, entry in (self.files.get("partitions") or {}).items()}
+        for name, attrs in self.live_partitions.items():
+            if name not in names and name not in owned_before:
+                names[name] = attrs
+        return names
+
+    def _nodes_of(self, attrs):
+        value = _lower_keys(attrs).get("nodes")
+        if value in (None, "", "(null)"):
+            return set()
+        if str(value).upper() == "ALL":
+            return set(self.site.get("nodes") or [])
+        try:
+            return set(slurm_hostlist_expand(str(value)))
+        except AnsibleFilterError:
+            return set()
+
+    def _tier(self, attrs):
+        try:
+            return int(_lower_keys(attrs).get("prioritytier", DEFAULT_PRIORITY_TIER))
+        except (TypeError, ValueError):
+            return DEFAULT_PRIORITY_TIER
+
+    def keys(self):
+        """The handed keys with the values the role sets."""
+        lower = _lower_keys(self.config)
+        out = {}
+        for key in self.handed:
+            value = lower.get(key.lower())
+            if value is None or str(value) == "":
+                self.errors.append(
+                    f"slurm_overlay_keys hands {key} to the bundle, but no value is set for it: "
+                    f"set slurm_config.{key}, or take {key} out of slurm_overlay_keys.")
+                continue
+            out[key] = value
+        return out
+
+    def partition_lines(self):
+        site = self._site_partitions()
+        site_default = [n for n, a in site.items() if str(_lower_keys(a).get("default", "")).upper() == "YES"]
+        known_nodes = set(self.site.get("nodes") or [])
+        lines = []
+        for partition in self.partitions:
+            name = str(partition["name"])
+            attrs = {k: v for k, v in partition.items() if k not in ("name", "nodes")}
+            lower = _lower_keys(attrs)
+            if name in site:
+                where = ((self.files.get("partitions") or {}).get(name) or {}).get("where", "slurmctld")
+                self.errors.append(
+                    f"slurm_partitions: partition {name} is the site's ({where}); the bundle never "
+                    f"changes a partition of the site's. Give the bundle's another name "
+                    f"(slurm_partitions: {{{name}: null, <new name>: {{...}}}}).")
+                continue
+            try:
+                nodes = slurm_hostlist_expand(partition.get("nodes") or self.node_names)
+            except AnsibleFilterError as err:
+                self.errors.append(f"slurm_partitions.{name}.nodes: {err}")
+                continue
+            unknown = [n for n in nodes if known_nodes and n not in known_nodes]
+            if unknown or not nodes:
+                self.errors.append(
+                    f"slurm_partitions.{name}: the nodes {', '.join(unknown) or '(none)'} are not nodes of "
+                    f"the site's Slurm ({slurm_hostlist(sorted(known_nodes)) if known_nodes else 'none'}): "
+                    f"set slurm_node_name in the host_vars of each compute host to its Slurm NodeName, "
+                    f"or give the partition nodes: that Slurm knows.")
+                continue
+            if str(lower.get("default", "")).upper() == "YES" and site_default:
+                self.errors.append(
+                    f"slurm_partitions.{name}: Default=YES, but the site's default partition is "
+                    f"{site_default[0]}; remove Default from the bundle's partition.")
+            below = {n: a for n, a in site.items() if self._nodes_of(a) & set(nodes)}
+            if name == self.sand_partition:
+                self._sand_partition(name, attrs, lower, below)
+            line = f"PartitionName={name} Nodes={slurm_hostlist(nodes)}"
+            line += "".join(f" {k}={slurm_conf_value(v)}" for k, v in attrs.items())
+            lines.append(line)
+        return lines
+
+    def _sand_partition(self, name, attrs, lower, below):
+        """The sand partition's PriorityTier (above every site partition on
+        its nodes: derived when the inventory sets none) and what the sand
+        mode needs of those partitions."""
+        top = max((self._tier(a) for a in below.values()), default=0)
+        if "prioritytier" not in lower:
+            attrs["PriorityTier"] = top + 1
+        elif self._tier(attrs) <= top:
+            higher = [n for n, a in below.items() if self._tier(a) >= self._tier(attrs)]
+            self.errors.append(
+                f"slurm_partitions.{name}.PriorityTier is {self._tier(attrs)}, not above the site's "
+                f"partitions on the same nodes ({', '.join(sorted(higher))}: up to {top}); sand must "
+                f"come first. Leave PriorityTier out (the role then sets {top + 1}) or set it above {top}.")
+        if self.sand_mode != "suspend":
+            return
+        shared = sorted(n for n, a in below.items()
+                        if not str(_lower_keys(a).get("oversubscribe", "NO")).upper().startswith("FORCE"))
+        if shared:
+            self.errors.append(
+                f"slurm_sand_mode suspend: the site's partitions {', '.join(shared)} share nodes with the "
+                f"sand partition {name} but do not have OverSubscribe=FORCE:1, so sand could not suspend "
+                f"their jobs. That is a key of the site's partitions, which the bundle does not write: "
+                f"add OverSubscribe=FORCE:1 to them in the site's slurm.conf, or choose slurm_sand_mode: tiers.")
+        select = str(_lower_keys(self.live).get("selecttypeparameters", ""))
+        if "memory" not in select.lower():
+            self.errors.append(
+                f"slurm_sand_mode suspend needs memory tracked by the scheduler, but the site runs "
+                f"SelectTypeParameters={select or '(none)'}: a suspended job keeps its memory. Set a "
+                f"*_Memory value in the site's slurm.conf, or choose slurm_sand_mode: tiers.")
+
+    # --- checks of the keys -------------------------------------------------------
+    def cluster_name(self, wanted):
+        running = self._live("ClusterName")
+        if wanted and running and str(wanted).lower() != str(running).lower():
+            self.errors.append(
+                f"slurm_cluster_name is {wanted}, but the site's Slurm is cluster {running}: leave "
+                f"slurm_cluster_name empty in overlay mode (the site's name is used) or set it to {running}.")
+
+    def key_conflicts(self, keys):
+        site_keys = self.files.get("keys") or {}
+        for key, value in keys.items():
+            mine = site_keys.get(key.lower())
+            if mine and not _same_value(key, mine["value"], value):
+                self.errors.append(
+                    f"{mine['key']} is set to {mine['value']} in {mine['where']}, and slurm_overlay_keys hands "
+                    f"it to the bundle, which sets {slurm_conf_value(value)}: remove the line from the site's "
+                    f"file (the bundle's fragment then sets it), or take {key} out of slurm_overlay_keys "
+                    f"(and out of what the bundle needs). Nothing was changed.")
+
+    def _live(self, key):
+        return _lower_keys(self.live).get(key.lower())
+
+    def sand_needs(self, keys):
+        needs = OVERLAY_SAND_NEEDS.get(self.sand_mode) or {}
+        handed = {k.lower() for k in keys}
+        missing = {k: v for k, v in needs.items()
+                   if k.lower() not in handed and not _same_value(k, self._live(k) or "", v)}
+        if missing:
+            running = ", ".join(f"{k}={self._live(k) or '(unset)'}" for k in missing)
+            wanted = ", ".join(f"{k}={v}" for k, v in missing.items())
+            self.errors.append(
+                f"slurm_sand_mode {self.sand_mode} needs {wanted}, but the site runs {running}. Hand the "
+                f"keys to the bundle (slurm_overlay_keys: [{', '.join(missing)}]), or set them in the "
+                f"site's slurm.conf yourself, or choose another slurm_sand_mode (docs/overlay.md).")
+
+    def restart_keys(self, keys):
+        if reconfigure_applies_all(self.version):
+            return
+        restart = {k.lower() for k in SLURM_CONF_RESTART_KEYS}
+        release = ("%d.%02d" % tuple(self.version[:2])) if self.version else "this release"
+        for key, value in keys.items():
+            live = self._live(key)
+            if key.lower() in restart and not _same_value(key, live or "", value):
+                self.errors.append(
+                    f"slurm_overlay_keys: Slurm {release} applies {key} only when slurmctld restarts (from "
+                    f"23.11 `scontrol reconfigure` applies it), and overlay mode never restarts the site's "
+                    f"daemons. Set {key}={slurm_conf_value(value)} in the site's slurm.conf and restart "
+                    f"slurmctld in a maintenance window, then run again (the fragment then changes nothing).")
+
+    def removed(self):
+        wanted = {str(p["name"]) for p in self.partitions}
+        gone = [name for name in self.previous if name not in wanted]
+        for name in gone:
+            jobs = [j["id"] for j in self.site.get("jobs") or [] if name in j.get("partitions", [])]
+            if jobs:
+                self.errors.append(
+                    f"slurm_partitions: partition {name} is no longer listed, but jobs still use it "
+                    f"({', '.join(jobs[:10])}{' ...' if len(jobs) > 10 else ''}); removing it now would "
+                    f"lose them. Let them end (or `scontrol update PartitionName={name} State=DRAIN` and "
+                    f"wait), then run again.")
+        return gone
+
+
+def slurm_overlay_plan(data):
+    """The bundle's fragment and the reasons not to apply it.
+
+    `data`: site (the result of hpc.datasci.slurm_site_info), config (the
+    role's effective slurm.conf keys), handed_keys (slurm_overlay_keys),
+    partitions (the role's effective partitions: dicts with name, optional
+    nodes, slurm.conf keys), node_names (the Slurm names of the inventory's
+    compute nodes: a partition's default), sand_mode, sand_partition.
+
+    Returns {lines, keys, partitions, removed, errors}: `lines` are the
+    fragment's (keys first, then partitions), `removed` the partitions of the
+    last fragment that this one drops.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("site"), Mapping):
+        raise AnsibleFilterError("slurm_overlay_plan expects a dict with `site` (slurm_site_info's result)")
+    plan = _Plan(data)
+    plan.cluster_name(data.get("cluster_name"))
+    keys = plan.keys()
+    plan.key_conflicts(keys)
+    plan.sand_needs(keys)
+    plan.restart_keys(keys)
+    partition_lines = plan.partition_lines()
+    removed = plan.removed()
+    lines = [f"{k}={slurm_conf_value(v)}" for k, v in keys.items()] + partition_lines
+    return {
+        "lines": lines,
+        "keys": keys,
+        "partitions": [str(p["name"]) for p in plan.partitions],
+        "removed": removed,
+        "errors": plan.errors,
+    }
+
+
+def slurm_overlay_qos_plan(data):
+    """Which QOS the bundle may create or change, which of its own it
+    deletes, and the reasons not to go on.
+
+    `data`: qos (the role's effective QOS names), existing (records of
+    `sacctmgr show qos`: dicts with Name and Description), jobs (active jobs
+    as slurm_site_info reads them), marker (the Description of the bundle's
+    QOS), referenced (QOS names slurm_accounts uses). Returns {delete, errors}.
+    """
+    if not isinstance(data, Mapping) or not data.get("marker"):
+        raise AnsibleFilterError("slurm_overlay_qos_plan expects a dict with the QOS marker")
+    marker = data["marker"]
+    wanted = [str(q) for q in data.get("qos") or []]
+    existing = {str(r.get("Name")): r for r in data.get("existing") or [] if r.get("Name")}
+    errors, delete = [], []
+    for name in wanted:
+        record = existing.get(name)
+        if record is not None and record.get("Description") != marker:
+            errors.append(
+                f"slurm_qos: QOS {name} already exists at the site (Description "
+                f"'{record.get('Description') or ''}') and is not the bundle's; the bundle never changes "
+                f"a QOS of the site's. Drop it from the bundle's (slurm_qos: {{{name}: null}}) and use "
+                f"another name, or name the site's QOS where the hub and gateway should use it.")
+    for name in sorted({str(q) for q in data.get("referenced") or []} - set(wanted) - set(existing)):
+        errors.append(
+            f"slurm_accounts names QOS {name}, which is neither the bundle's (slurm_qos) nor one of the "
+            f"site's ({', '.join(sorted(existing)) or 'none'}): correct the name, or add it to slurm_qos.")
+    for name, record in existing.items():
+        if record.get("Description") != marker or name in wanted:
+            continue
+        jobs = [j["id"] for j in data.get("jobs") or [] if j.get("qos") == name]
+        if jobs:
+            errors.append(
+                f"slurm_qos: QOS {name} (the bundle's) is no longer listed, but jobs still use it "
+                f"({', '.join(jobs[:10])}); let them end, then run again to remove it.")
+        else:
+            delete.append(name)
+    return {"delete": delete, "errors": errors}
+
+
+def slurm_overlay_applied_errors(data):
+    """What slurmctld does not run after the fragment was applied: a
+    partition of the fragment missing, a removed one still there, a handed
+    key with another value. `data`: plan (slurm_overlay_plan's result), site
+    (slurm_site_info's result after `scontrol reconfigure`)."""
+    plan, site = data.get("plan") or {}, data.get("site") or {}
+    running = site.get("partitions") or {}
+    live = _lower_keys(site.get("config"))
+    errors = []
+    missing = [p for p in plan.get("partitions") or [] if p not in running]
+    if missing:
+        errors.append(f"after `scontrol reconfigure` slurmctld does not run the partitions {', '.join(missing)} "
+                      f"of the bundle's fragment {site.get('fragment_path')}: check that the site's slurm.conf "
+                      f"includes it on the controller and read slurmctld's log.")
+    still = [p for p in plan.get("removed") or [] if p in running]
+    if still:
+        errors.append(f"after `scontrol reconfigure` slurmctld still runs the partitions {', '.join(still)} that "
+                      f"the fragment no longer has; read slurmctld's log.")
+    for key, value in (plan.get("keys") or {}).items():
+        if not _same_value(key, live.get(key.lower(), ""), value):
+            errors.append(f"after `scontrol reconfigure` slurmctld runs {key}={live.get(key.lower())}, not "
+                          f"{slurm_conf_value(value)} as the fragment sets: another file of the site may set it "
+                          f"after the fragment's Include, or this Slurm needs a restart for it.")
+    return errors
+
+
+class FilterModule:
+    """Overlay mode's plan."""
+
+    def filters(self):
+        return {
+            "slurm_overlay_applied_errors": slurm_overlay_applied_errors,
+            "slurm_overlay_handed_key_errors": handed_key_errors,
+            "slurm_overlay_plan": slurm_overlay_plan,
+            "slurm_overlay_qos_plan": slurm_overlay_qos_plan,
+        }

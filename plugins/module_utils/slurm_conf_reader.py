@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+"""Readers of a site's Slurm configuration, as files and as scontrol shows it.
+
+Used by overlay mode, where the site owns slurm.conf and the bundle adds one
+fragment of its own: the bundle must know, before it changes anything, which
+keys and partitions the site's files already define (and where), what the
+running slurmctld reports, and which Slurm release it is.
+
+- ``parse_conf(text, where)`` reads slurm.conf syntax: ``Key=Value`` pairs
+  (several on a line for NodeName/PartitionName/NodeSet lines), ``#``
+  comments, ``Include`` lines, keys in any letter case.
+- ``scontrol_config(text)`` reads ``scontrol show config`` ("Key = Value").
+- ``scontrol_records(text, name_key)`` reads one-line records (``-o``).
+- ``slurm_version(text)`` reads "slurm 24.11.5" / "slurm-wlm 22.05.8".
+
+The formats are the same in Slurm 22.05 and 24.11; the unit tests read real
+output of both (tests/unit/fixtures/slurm-*).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import shlex
+
+# Lines that start a record of their own rather than set a global key.
+RECORD_KEYS = ("nodename", "partitionname", "nodeset", "downnodes", "frontendname", "switchname")
+
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+_SCONTROL_KEY = re.compile(r"(?:^|\s)([A-Z][A-Za-z_:]*)=")
+_COMMENT = re.compile(r"(?<!\\)#")
+_CONFIG_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_]*)\s+=\s?(?P<value>.*)$")
+
+
+def _strip_comment(line):
+    """The line without its comment: from the first '#' that is not
+    escaped as '\\#' (which stands for a '#')."""
+    return _COMMENT.split(line, 1)[0].replace("\\#", "#").strip()
+
+
+def _pairs(line):
+    """[(key, value)] of one slurm.conf line; values may be quoted."""
+    try:
+        words = shlex.split(line, comments=False, posix=True)
+    except ValueError:
+        words = line.split()
+    pairs = []
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep:
+            pairs.append((key, value))
+        elif pairs:  # "Key= value" spread over words: keep it with its key
+            pairs[-1] = (pairs[-1][0], (pairs[-1][1] + " " + word).strip())
+    return pairs
+
+
+def parse_conf(text, where="slurm.conf"):
+    """What one slurm.conf file defines.
+
+    Returns a dict:
+      keys:       {lowercase key: {"key", "value", "where"}} (the last definition wins,
+                  as in Slurm), where is "<file>:<line>";
+      partitions: {name: {"attrs": {key: value}, "where"}} (with what DEFAULT lines
+                  before it set), nodes: {hostlist: {"attrs", "where"}} likewise;
+      includes:   [{"path", "where"}] in order;
+      defaults:   {"partition": {...}, "node": {...}}.
+    """
+    result = {"keys": {}, "partitions": {}, "nodes": {}, "includes": [],
+              "defaults": {"partition": {}, "node": {}}}
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = _strip_comment(raw)
+        if not line:
+            continue
+        here = f"{where}:{number}"
+        first = line.split(None, 1)
+        if first[0].lower() == "include" and "=" not in first[0]:
+            result["includes"].append({"path": first[1].strip() if len(first) > 1 else "", "where": here})
+            continue
+        pairs = _pairs(line)
+        if not pairs:
+            continue
+        lead = pairs[0][0].lower()
+        if lead in ("partitionname", "nodename"):
+            kind = "partition" if lead == "partitionname" else "node"
+            name = pairs[0][1]
+            attrs = dict(pairs[1:])
+            if name.upper() == "DEFAULT":
+                result["defaults"][kind].update(attrs)
+                continue
+            # A DEFAULT line sets what the lines after it leave out.
+            table = result["partitions" if kind == "partition" else "nodes"]
+            entry = table.setdefault(name, {"attrs": dict(result["defaults"][kind]), "where": here})
+            entry["attrs"].update(attrs)
+            continue
+        if lead in RECORD_KEYS:
+            continue
+        for key, value in pairs:
+            result["keys"][key.lower()] = {"key": key, "value": value, "where": here}
+    return result
+
+
+def merge_conf(parsed):
+    """One view of several parsed files (the main file first, then its
+    includes in order): later definitions win, as when Slurm reads them."""
+    merged = {"keys": {}, "partitions": {}, "nodes": {}, "includes": [],
+              "defaults": {"partition": {}, "node": {}}}
+    for each in parsed:
+        merged["keys"].update(each["keys"])
+        for table in ("partitions", "nodes"):
+            for name, entry in each[table].items():
+                merged[table].setdefault(name, {"attrs": {}, "where": entry["where"]})
+                merged[table][name]["attrs"].update(entry["attrs"])
+        merged["includes"].extend(each["includes"])
+        for kind in ("partition", "node"):
+            merged["defaults"][kind].update(each["defaults"][kind])
+    return merged
+
+
+def scontrol_config(text):
+    """{key: value} of `scontrol show config` (values as printed; "(null)"
+    kept). Lines that are not "Key = Value" (headers, plugin sections'
+    titles) are skipped; the first definition of a key wins."""
+    config = {}
+    for line in (text or "").splitlines():
+        match = _CONFIG_LINE.match(line.strip())
+        if match and match.group("key") not in config:
+            config[match.group("key")] = match.group("value").strip()
+    return config
+
+
+def scontrol_pairs(line):
+    """{key: value} of one line of one-line scontrol output (-o); values may
+    hold spaces (OS=Linux 6.1.0 #1 SMP ..., Reason=batch job complete failure)."""
+    matches = list(_SCONTROL_KEY.finditer(line or ""))
+    pairs = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
+        pairs[match.group(1)] = line[match.end():end].strip()
+    return pairs
+
+
+def scontrol_records(text, name_key):
+    """{name: {key: value}} of one-line-per-record scontrol output (-o),
+    each record named by its name_key."""
+    records = {}
+    for line in (text or "").splitlines():
+        pairs = scontrol_pairs(line)
+        if pairs.get(name_key):
+            records[pairs[name_key]] = pairs
+    return records
+
+
+def slurm_version(text):
+    """(major, minor, micro) of "slurm 24.11.5" or a SLURM_VERSION value;
+    None when no version is in the text."""
+    match = _VERSION.search(text or "")
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def reconfigure_applies_all(version):
+    """Whether `scontrol reconfigure` applies every slurm.conf key.
+
+    From Slurm 23.11 slurmctld re-executes itself on reconfigure, so keys that
+    older releases read only at start (plugins such as PreemptType) take
+    effect too; 22.05 applies only the keys that may change at run time."""
+    return version is not None and tuple(version[:2]) >= (23, 11)
