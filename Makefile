@@ -11,7 +11,7 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule bench bench-down lock
+.PHONY: demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay bench bench-down lock
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -56,7 +56,8 @@ test: setup browser
 	  "lint::$(MAKE) --no-print-directory lint" \
 	  "bad-inventory suite::$(MAKE) --no-print-directory validation" \
 	  "collection from its tarball::$(MAKE) --no-print-directory collection" \
-	  "molecule managed_site::$(MAKE) --no-print-directory molecule"
+	  "molecule managed_site::$(MAKE) --no-print-directory molecule" \
+	  "molecule overlay_keeps_site_running::$(MAKE) --no-print-directory molecule-overlay"
 
 setup: venv docker image $(MINIFORGE_STANDIN)
 
@@ -98,3 +99,7 @@ collection: venv
 
 molecule: setup
 	molecule test --scenario-name managed_site
+
+## molecule-overlay: the bundle laid over a center's own Slurm 24.11 on Debian 13 (docs/overlay.md)
+molecule-overlay: setup image-trixie
+	molecule test --scenario-name overlay_keeps_site_running

@@ -94,6 +94,7 @@ def journal(host, unit, lines=40):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "fault_drill: a fault drill (tests/integration/test_drills.py), run last")
+    config.addinivalue_line("markers", "overlay: runs on the overlay site (Molecule scenario overlay_keeps_site_running)")
 
 
 def pytest_collection_modifyitems(items):

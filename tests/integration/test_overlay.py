@@ -1,0 +1,266 @@
+"""Overlay mode on a center's own Slurm (Molecule scenario
+overlay_keeps_site_running): the center's cluster was built by hand
+(tests/scaffolding/existing_slurm.yml: Debian 13, Slurm 24.11, partitions
+general and express, QOS premium, account physics, a long job of carol's);
+the bundle was laid over it with slurm_mode: overlay.
+
+Before/after: existing_slurm.yml kept what the site looked like before the
+bundle in /root/site-before on ctl; these tests print the differences and
+allow only what the inventory asked for.
+"""
+
+import json
+import pathlib
+import re
+import subprocess
+import time
+
+import pytest
+from hub import _login, _spawn, _stop
+
+pytestmark = pytest.mark.overlay
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+CTL, LOGIN = "ctl", "login1"
+BEFORE = "/root/site-before"
+FRAGMENT = "/etc/slurm/hpc-datasci.conf"
+SLURM_CONF = "/etc/slurm/slurm.conf"
+HANDED = {"PreemptType", "PreemptMode"}
+# Keys of `scontrol show config` that change with time, not with the configuration.
+VOLATILE = {"BOOT_TIME", "NEXT_JOB_ID", "LAST_CONFIG_CHANGE", "LastConfigChange"}
+SITE_PARTITIONS = ("general", "express")
+BUNDLE_QOS = ("interactive", "burst", "scavenger", "short")
+
+
+def _config(text):
+    out = {}
+    for line in text.splitlines():
+        match = re.match(r"^(\S+)\s+=\s?(.*)$", line.strip())
+        if match:
+            out.setdefault(match.group(1), match.group(2).strip())
+    return out
+
+
+def _records(text, key):
+    """Records of `scontrol show ...`, one-line (-o) or multi-line."""
+    out = {}
+    for line in re.sub(r"\n[ \t]+", " ", text).splitlines():
+        pairs = dict(re.findall(r"(\S+?)=(\S*)", line))
+        if key in pairs:
+            out[pairs[key]] = pairs
+    return out
+
+
+def _diff(before, after):
+    return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+def _playbook(ansible_args, *args):
+    return subprocess.run(["ansible-playbook", *ansible_args, *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+
+
+def _squeue(node, fmt, *args):
+    return node(CTL).check_output(f"squeue -h -a -o '{fmt}' " + " ".join(args))
+
+
+def _wait(check, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(2)
+
+
+def test_the_sites_long_job_runs_on_untouched(node):
+    host = node(CTL)
+    job = host.check_output("cat /root/site-long-job").split()
+    job_id, node_before = job[0], job[1] if len(job) > 1 else "c1"
+    state = _squeue(node, "%i %T %N %M", f"-j {job_id}").split()
+    print(f"\nthe site's long job {job_id}: {' '.join(state)}")
+    assert state[:3] == [job_id, "RUNNING", node_before], state
+
+
+def test_the_sites_configuration_changed_only_in_the_handed_keys(node):
+    host = node(CTL)
+    before = _config(host.check_output(f"cat {BEFORE}/scontrol-show-config.txt"))
+    after = _config(host.check_output("scontrol show config"))
+    diff = _diff(before, after)
+    print("\nscontrol show config, before -> after:")
+    for key, (old, new) in diff.items():
+        print(f"  {key}: {old} -> {new}")
+    assert set(diff) - VOLATILE <= HANDED, diff
+    assert HANDED <= set(diff), "the handed keys did not change"
+
+
+def test_the_sites_partitions_are_unchanged_and_the_bundles_is_added(node):
+    host = node(CTL)
+    before = _records(host.check_output(f"cat {BEFORE}/scontrol-show-partition.txt"), "PartitionName")
+    after = _records(host.check_output("scontrol show partition -o"), "PartitionName")
+    for name in SITE_PARTITIONS:
+        # A partition shows the global PreemptMode, one of the handed keys.
+        diff = {k: v for k, v in _diff(before[name], after[name]).items() if k not in HANDED}
+        print(f"\npartition {name}, before -> after: {diff or 'no difference'}")
+        assert diff == {}
+    assert set(after) - set(before) == {"short"}
+    short = after["short"]
+    print(f"partition short: {json.dumps(short)}")
+    tiers = max(int(before[n]["PriorityTier"]) for n in SITE_PARTITIONS)
+    assert int(short["PriorityTier"]) == tiers + 1
+    assert short["QoS"] == "short" and short["OverSubscribe"] == "FORCE:1"
+
+
+def test_the_sites_qos_and_associations_are_unchanged(node):
+    host = node(CTL)
+    before = {line.split("|")[0]: line for line in host.check_output(f"cat {BEFORE}/sacctmgr-show-qos.txt").splitlines()}
+    after = {line.split("|")[0]: line for line in host.check_output("sacctmgr -n -P show qos").splitlines()}
+    for name, line in before.items():
+        print(f"\nQOS {name}: {'unchanged' if after.get(name) == line else after.get(name)}")
+        assert after.get(name) == line
+    assert set(after) - set(before) == set(BUNDLE_QOS)
+    marked = host.check_output("sacctmgr -n -P show qos format=name,description")
+    assert all(f"{q}|hpc.datasci overlay" in marked for q in BUNDLE_QOS), marked
+    assoc_before = set(host.check_output(f"cat {BEFORE}/sacctmgr-show-assoc.txt").splitlines())
+    assoc_after = set(host.check_output("sacctmgr -n -P show assoc").splitlines())
+    print("associations added:", sorted(assoc_after - assoc_before))
+    assert assoc_before <= assoc_after
+    assert all("|datasci|" in line for line in assoc_after - assoc_before)
+
+
+@pytest.mark.parametrize("name", ["ctl", "c1", "c2", "login1"])
+def test_the_site_slurm_conf_gained_only_the_include(node, name):
+    host = node(name)
+    before = node(CTL).check_output(f"cat {BEFORE}/slurm.conf").splitlines()
+    after = host.check_output(f"cat {SLURM_CONF}").splitlines()
+    assert after == before + [f"Include {FRAGMENT}"]
+    fragment = host.file(FRAGMENT)
+    assert fragment.user == "root" and fragment.mode == 0o644
+    assert "PartitionName=short" in fragment.content_string
+
+
+def test_the_bundles_partition_and_qos_run_jobs(node):
+    out = node(LOGIN).check_output(
+        "runuser -u alice -- srun -p short -q burst -A datasci -n1 --mem=100M -t 5 hostname")
+    assert out.strip() in ("c1", "c2")
+
+
+def test_sand_suspends_a_job_of_the_site_on_a_full_node_and_resumes_it(node):
+    """carol fills c2 with jobs of the site's partition general; alice's job in
+    the bundle's sand partition starts there at once by suspending one of them
+    (the keys the site handed over); the long job on c1 is never touched."""
+    login = node(LOGIN)
+    cpus = int(node(CTL).check_output("scontrol show node c2 -o | grep -o 'CPUTot=[0-9]*' | cut -d= -f2"))
+    ids = [login.check_output(
+        "runuser -u carol -- sbatch --parsable -o /dev/null -p general -w c2 -n1 --mem=100M -t 30 --wrap 'sleep 600'").strip()
+        for _ in range(cpus)]
+    try:
+        _wait(lambda: all(_squeue(node, "%T", f"-j {i}").strip() == "RUNNING" for i in ids), 60,
+              "carol's jobs did not start on c2")
+        t0 = time.monotonic()
+        sand = login.check_output(
+            "runuser -u alice -- sbatch --parsable -o /dev/null -p short -q burst -A datasci -w c2 -n1 --mem=100M -t 5 "
+            "--wrap 'sleep 20'").strip()
+        _wait(lambda: _squeue(node, "%T", f"-j {sand}").strip() == "RUNNING", 60, "the sand job did not start")
+        print(f"\nsand job started on a full c2 in {time.monotonic() - t0:.1f} s")
+        states = [_squeue(node, "%T", f"-j {i}").strip() for i in ids]
+        assert "SUSPENDED" in states, states
+        _wait(lambda: all(_squeue(node, "%T", f"-j {i}").strip() == "RUNNING" for i in ids), 90,
+              "carol's suspended job did not resume after the sand job")
+    finally:
+        node(CTL).run("scancel " + " ".join(ids))
+    test_the_sites_long_job_runs_on_untouched(node)
+
+
+def test_the_hub_spawns_a_notebook_as_a_job_in_the_bundles_partition(ca_file, node):
+    session = _login(ca_file, "alice")
+    try:
+        _spawn(session, "alice", "interactive")
+        jobs = _squeue(node, "%u|%P|%q|%a|%T", "-u alice").splitlines()
+        print(f"\nalice's jobs: {jobs}")
+        assert "alice|short|interactive|datasci|RUNNING" in jobs
+    finally:
+        _stop(session, "alice")
+
+
+def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
+    from kernel import Kernel
+    k = Kernel(alice, "alice")
+    try:
+        out = k.run(
+            "import time\nfrom dask_gateway import Gateway\ngateway = Gateway()\n"
+            "t0 = time.monotonic()\ncluster = gateway.new_cluster()\ncluster.scale(1)\n"
+            "client = cluster.get_client()\nclient.wait_for_workers(1, timeout=600)\n"
+            "print('SUM', client.submit(sum, [1, 2, 3]).result(), round(time.monotonic() - t0, 1))\n"
+            "cluster.shutdown()\n")
+        _, total, seconds = out.split()[-3:]
+        print(f"\nnew_cluster() to one worker and a result on the center's Slurm: {seconds} s")
+        assert total == "6"
+    finally:
+        k.close()
+
+
+def test_check_diff_shows_the_fragment_and_changes_nothing(node, ansible_args):
+    before = node(CTL).check_output(f"cat {FRAGMENT}")
+    run = _playbook(ansible_args, "playbooks/slurm.yml", "--check", "--diff",
+                    "-e", '{"slurm_partitions": {"short": {"MaxTime": "3:00:00"}}}')
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "MaxTime=2:00:00" in run.stdout and "MaxTime=3:00:00" in run.stdout, run.stdout[-3000:]
+    assert re.search(r"^\+PartitionName=short .*MaxTime=3:00:00", run.stdout, re.M), run.stdout[-3000:]
+    assert node(CTL).check_output(f"cat {FRAGMENT}") == before
+    assert "MaxTime=02:00:00" in node(CTL).check_output("scontrol show partition short -o")
+
+
+def test_a_conflicting_key_is_reported_and_nothing_is_applied(node, ansible_args):
+    before = node(CTL).check_output(f"md5sum {FRAGMENT} {SLURM_CONF}")
+    config = _config(node(CTL).check_output("scontrol show config"))
+    run = _playbook(ansible_args, "playbooks/slurm.yml",
+                    "-e", '{"slurm_overlay_keys": ["PreemptType", "PreemptMode", "SchedulerParameters"]}')
+    assert run.returncode != 0
+    print("\n" + "\n".join(line for line in run.stdout.splitlines() if "SchedulerParameters is set" in line)[:600])
+    assert f"SchedulerParameters is set to bf_continue in {SLURM_CONF}:" in run.stdout, run.stdout[-3000:]
+    assert "Nothing was changed" in run.stdout
+    assert node(CTL).check_output(f"md5sum {FRAGMENT} {SLURM_CONF}") == before
+    assert _config(node(CTL).check_output("scontrol show config"))["SchedulerParameters"] == config["SchedulerParameters"]
+
+
+def test_a_login_host_that_cannot_submit_stops_the_play(ansible_args):
+    run = _playbook(ansible_args, "playbooks/slurm.yml", "-e", "slurm_overlay_test_user=nobody")
+    assert run.returncode != 0
+    assert "login1 cannot submit jobs as nobody (sbatch --test-only exited with" in run.stdout, run.stdout[-3000:]
+
+
+def test_another_platform_is_refused_by_the_first_play(ansible_args):
+    run = _playbook(ansible_args, "playbooks/validate.yml", "-e", "slurm_mode=managed", "-e", "slurm_cluster_name=center")
+    assert run.returncode != 0
+    assert ("ctl runs Debian 13; in slurm_mode managed the bundle is tested on Debian 12 (bookworm) only"
+            in run.stdout), run.stdout[-3000:]
+
+
+EXTRA = json.dumps({"slurm_partitions": {"extra": {"PriorityTier": 1, "MaxTime": "1:00:00", "QOS": "trial"}},
+                    "slurm_qos": {"trial": {"Priority": 1}},
+                    "slurm_accounts": [{"name": "datasci", "users": ["alice", "bob"], "default_qos": "normal",
+                                        "qos": ["normal", "interactive", "burst", "trial"]}]})
+
+
+def test_a_removed_partition_and_qos_go_only_when_no_job_uses_them(node, ansible_args):
+    ctl = node(CTL)
+    run = _playbook(ansible_args, "playbooks/slurm.yml", "-e", EXTRA)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "PartitionName=extra" in ctl.check_output("scontrol show partition -o")
+    job = node(LOGIN).check_output(
+        "runuser -u alice -- sbatch --parsable -o /dev/null -p extra -q trial -A datasci -n1 --mem=50M -t 10 --wrap 'sleep 300'").strip()
+    try:
+        run = _playbook(ansible_args, "playbooks/slurm.yml")
+        assert run.returncode != 0
+        assert f"partition extra is no longer listed, but jobs still use it ({job})" in run.stdout, run.stdout[-3000:]
+        assert f"QOS trial (the bundle's) is no longer listed, but jobs still use it ({job})" in run.stdout
+        assert "PartitionName=extra" in ctl.check_output("scontrol show partition -o")
+    finally:
+        ctl.run(f"scancel {job}")
+    _wait(lambda: _squeue(node, "%i", f"-j {job}").strip() == "", 60, "the job did not end")
+    run = _playbook(ansible_args, "playbooks/slurm.yml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    partitions = _records(ctl.check_output("scontrol show partition -o"), "PartitionName")
+    assert set(partitions) == {*SITE_PARTITIONS, "short"}
+    qos = ctl.check_output("sacctmgr -n -P show qos format=name").split()
+    assert "trial" not in qos and "premium" in qos
