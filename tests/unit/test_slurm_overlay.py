@@ -3,6 +3,7 @@ bundle's fragment of a site's slurm.conf and every reason not to apply it,
 the QOS plan and the check after `scontrol reconfigure`."""
 
 import copy
+import pathlib
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -13,7 +14,12 @@ from ansible_collections.hpc.datasci.plugins.filter.slurm_overlay import (
     slurm_overlay_plan,
     slurm_overlay_qos_plan,
 )
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import parse_conf
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import (
+    parse_conf,
+    scontrol_config,
+    scontrol_records,
+    slurm_version,
+)
 
 SITE_CONF = """\
 ClusterName=center
@@ -276,3 +282,41 @@ def test_after_reconfigure_missing_partitions_and_keys_are_reported():
 def test_the_filters_are_registered():
     assert set(FilterModule().filters()) == {"slurm_overlay_applied_errors", "slurm_overlay_handed_key_errors",
                                              "slurm_overlay_plan", "slurm_overlay_qos_plan"}
+
+
+# --- the plan on real output of both releases ------------------------------------
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+def real_site(release):
+    folder = FIXTURES / f"slurm-{release}"
+    config = scontrol_config((folder / "scontrol_show_config.txt").read_text())
+    return {"version": list(slurm_version(config["SLURM_VERSION"])), "conf_path": config["SLURM_CONF"],
+            "fragment_path": "/etc/slurm/hpc-datasci.conf", "fragment": {},
+            "site": parse_conf((folder / "slurm.conf").read_text(), config["SLURM_CONF"]), "config": config,
+            "partitions": scontrol_records((folder / "scontrol_show_partition_o.txt").read_text(), "PartitionName"),
+            "nodes": sorted(scontrol_records((folder / "scontrol_show_node_o.txt").read_text(), "NodeName")),
+            "jobs": []}
+
+
+def test_on_the_24_11_center_the_suspend_keys_are_handed_over_and_sand_goes_above_express():
+    result = plan(site=real_site("24.11"), partitions=[{"name": "sand", "MaxTime": "2:00:00"}], sand_partition="sand")
+    assert result["errors"] == []
+    assert result["lines"][-1] == "PartitionName=sand Nodes=c[1-2] MaxTime=2:00:00 PriorityTier=3"
+    # 24.11 prints the unset PreemptType as (null): tiers needs nothing there.
+    assert plan(site=real_site("24.11"), sand_mode="tiers", handed_keys=[], config={},
+                partitions=[{"name": "sand"}], sand_partition="sand")["errors"] == []
+
+
+def test_on_a_22_05_site_plugin_keys_it_already_runs_need_no_restart_but_others_do():
+    site_2205 = real_site("22.05")
+    # The managed test site runs preempt/partition_prio with SUSPEND,GANG already;
+    # its highest partition tier is short's 10.
+    result = plan(site=site_2205, partitions=[{"name": "sand"}], sand_partition="sand")
+    assert result["errors"] == []
+    assert result["lines"] == ["PreemptType=preempt/partition_prio", "PreemptMode=SUSPEND,GANG",
+                               "PartitionName=sand Nodes=c[1-2] PriorityTier=11"]
+    requeue = plan(site=site_2205, sand_mode="requeue", config={"PreemptType": "preempt/qos", "PreemptMode": "REQUEUE"},
+                   partitions=[{"name": "sand"}], sand_partition="sand")["errors"]
+    assert any(e.startswith("slurm_overlay_keys: Slurm 22.05 applies PreemptType only when slurmctld restarts")
+               for e in requeue)
