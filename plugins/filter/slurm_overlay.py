@@ -40,6 +40,8 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader impo
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SLURM_CONF_KEYS,
     SLURM_CONF_RESTART_KEYS,
+    SlurmValueError,
+    parse_time,
 )
 
 # The keys a site may hand to the bundle: scheduling and priority only.
@@ -76,7 +78,19 @@ def _same_value(key, left, right):
         if text in ("", "(null)"):
             text = UNSET_MEANS.get(str(key).lower(), "")
         return sorted(w.strip().lower() for w in text.split(",") if w.strip())
-    return words(left) == words(right)
+
+    def seconds(value, bare_unit):
+        text = re.sub(r"\s*sec$", "", str(slurm_conf_value(value)).strip())
+        try:
+            return parse_time(text, bare_unit=bare_unit)
+        except SlurmValueError:
+            return None
+    if words(left) == words(right):
+        return True
+    # scontrol prints times its own way: 14-0 as 14-00:00:00, a key counted
+    # in seconds as "30 sec" (a bare number is then seconds on both sides).
+    unit = 1 if any(str(v).strip().endswith("sec") for v in (left, right)) else 60
+    return seconds(left, unit) is not None and seconds(left, unit) == seconds(right, unit)
 
 
 def handed_key_errors(keys):
@@ -119,14 +133,18 @@ class _Plan:
 
     # --- the fragment -----------------------------------------------------------
     def _site_partitions(self):
-        """{name: attrs} of the partitions that are the site's: its files',
-        and any running partition the bundle's last fragment did not write."""
+        """{name: attrs} of the site's partitions: every partition slurmctld
+        runs that the bundle's last fragment did not write, with the keys as
+        slurmctld reports them (DEFAULT lines, NodeSets and includes
+        resolved), and those of the site's files that it does not run yet."""
         owned_before = set(self.previous)
-        names = {name: entry.get("attrs", {}) for name, entry in (self.files.get("partitions") or {}).items()}
-        for name, attrs in self.live_partitions.items():
-            if name not in names and name not in owned_before:
-                names[name] = attrs
-        return names
+        site = {name: attrs for name, attrs in self.live_partitions.items() if name not in owned_before}
+        for name, entry in (self.files.get("partitions") or {}).items():
+            site.setdefault(name, entry.get("attrs", {}))
+        return site
+
+    def _where(self, name):
+        return ((self.files.get("partitions") or {}).get(name) or {}).get("where", "slurmctld")
 
     def _nodes_of(self, attrs):
         value = _lower_keys(attrs).get("nodes")
@@ -169,9 +187,8 @@ class _Plan:
             attrs = {k: v for k, v in partition.items() if k not in ("name", "nodes")}
             lower = _lower_keys(attrs)
             if name in site:
-                where = ((self.files.get("partitions") or {}).get(name) or {}).get("where", "slurmctld")
                 self.errors.append(
-                    f"slurm_partitions: partition {name} is the site's ({where}); the bundle never "
+                    f"slurm_partitions: partition {name} is the site's ({self._where(name)}); the bundle never "
                     f"changes a partition of the site's. Give the bundle's another name "
                     f"(slurm_partitions: {{{name}: null, <new name>: {{...}}}}).")
                 continue
@@ -192,6 +209,14 @@ class _Plan:
                 self.errors.append(
                     f"slurm_partitions.{name}: Default=YES, but the site's default partition is "
                     f"{site_default[0]}; remove Default from the bundle's partition.")
+            inherited = {k: v for k, v in ((self.files.get("defaults") or {}).get("partition") or {}).items()
+                         if k.lower() not in lower and k.lower() != "nodes"}
+            if inherited:
+                shown = ", ".join(f"{k}={v}" for k, v in inherited.items())
+                self.errors.append(
+                    f"slurm_partitions.{name}: the site's PartitionName=DEFAULT sets {shown}, which the bundle's "
+                    f"partition would inherit (its fragment is read after the site's lines): give the partition "
+                    f"its own value of each in slurm_partitions.{name}.")
             below = {n: a for n, a in site.items() if self._nodes_of(a) & set(nodes)}
             if name == self.sand_partition:
                 self._sand_partition(name, attrs, lower, below)
@@ -279,6 +304,61 @@ class _Plan:
                     f"daemons. Set {key}={slurm_conf_value(value)} in the site's slurm.conf and restart "
                     f"slurmctld in a maintenance window, then run again (the fragment then changes nothing).")
 
+    def site_preemption(self, keys):
+        """Handing PreemptType=preempt/partition_prio to the bundle also lets
+        a partition of the site's preempt the site's partitions of a lower
+        tier on the same nodes, which it did not before."""
+        wanted = {k.lower(): v for k, v in keys.items()}.get("preempttype")
+        if wanted is None or str(wanted).lower() != "preempt/partition_prio" \
+                or _same_value("PreemptType", self._live("PreemptType") or "", wanted):
+            return
+        site = self._site_partitions()
+        pairs = []
+        for high, high_attrs in sorted(site.items()):
+            for low, low_attrs in sorted(site.items()):
+                shared = self._nodes_of(high_attrs) & self._nodes_of(low_attrs)
+                if high != low and shared and self._tier(high_attrs) > self._tier(low_attrs):
+                    pairs.append(f"{high} (PriorityTier {self._tier(high_attrs)}) over {low} "
+                                 f"(PriorityTier {self._tier(low_attrs)})")
+        if pairs:
+            self.errors.append(
+                f"slurm_overlay_keys hands PreemptType=preempt/partition_prio to the bundle, which would also let "
+                f"the site's partitions preempt each other where they share nodes: {'; '.join(pairs)}. Give the "
+                f"site's partitions one PriorityTier (PriorityJobFactor still orders their queue, without "
+                f"preemption), or choose slurm_sand_mode: tiers.")
+
+    def include(self):
+        """In configless mode slurmctld ships only the included files that
+        lie beside slurm.conf and are named without a path."""
+        configless = "enable_configless" in str(self._live("SlurmctldParameters") or "")
+        fragment, conf = self.site.get("fragment_path") or "", self.site.get("conf_path") or ""
+        if configless and fragment.rsplit("/", 1)[0] != conf.rsplit("/", 1)[0]:
+            self.errors.append(
+                f"the site runs configless (SlurmctldParameters=enable_configless), and slurmctld ships only the "
+                f"included files that lie beside slurm.conf ({conf}); slurm_overlay_fragment is {fragment}: leave it "
+                f"empty (hpc-datasci.conf beside slurm.conf) or put it in that directory.")
+
+    def controllers(self, names):
+        """Every controller of the site (SlurmctldHost[N]) must get the
+        fragment: a backup controller without it would fail the jobs of the
+        bundle's partitions when it takes over."""
+        running = [str(v).split("(")[0].strip() for k, v in sorted(self.live.items())
+                   if k.lower().startswith("slurmctldhost") and v]
+        missing = [n for n in running if n not in (names or [])]
+        if names is not None and missing:
+            self.errors.append(
+                f"the site's controllers {', '.join(running)} read the fragment too, but {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not in the inventory group slurm_controller: add "
+                f"{'it' if len(missing) == 1 else 'them'} (slurm_node_name where the host's name differs).")
+
+    def slurm_user(self, wanted):
+        running = str(self._live("SlurmUser") or "").split("(")[0].strip()
+        if wanted and running and running != wanted:
+            self.errors.append(
+                f"the site's SlurmUser is {running}, not {wanted}: set slurm_config.SlurmUser: {running} (with "
+                f"PrivateData=jobs only that user sees every job; the gateway reads job states as "
+                f"dask_gateway_slurm_user, which must be it).")
+
     def removed(self):
         wanted = {str(p["name"]) for p in self.partitions}
         gone = [name for name in self.previous if name not in wanted]
@@ -300,7 +380,10 @@ def slurm_overlay_plan(data):
     role's effective slurm.conf keys), handed_keys (slurm_overlay_keys),
     partitions (the role's effective partitions: dicts with name, optional
     nodes, slurm.conf keys), node_names (the Slurm names of the inventory's
-    compute nodes: a partition's default), sand_mode, sand_partition.
+    compute nodes: a partition's default), sand_mode, sand_partition,
+    cluster_name (slurm_cluster_name), controllers (the Slurm names of the
+    inventory's slurm_controller hosts), slurm_user (the SlurmUser the role
+    assumes).
 
     Returns {lines, keys, partitions, removed, errors}: `lines` are the
     fragment's (keys first, then partitions), `removed` the partitions of the
@@ -310,10 +393,14 @@ def slurm_overlay_plan(data):
         raise AnsibleFilterError("slurm_overlay_plan expects a dict with `site` (slurm_site_info's result)")
     plan = _Plan(data)
     plan.cluster_name(data.get("cluster_name"))
+    plan.controllers(data.get("controllers"))
+    plan.include()
+    plan.slurm_user(data.get("slurm_user"))
     keys = plan.keys()
     plan.key_conflicts(keys)
     plan.sand_needs(keys)
     plan.restart_keys(keys)
+    plan.site_preemption(keys)
     partition_lines = plan.partition_lines()
     removed = plan.removed()
     lines = [f"{k}={slurm_conf_value(v)}" for k, v in keys.items()] + partition_lines
@@ -333,7 +420,10 @@ def slurm_overlay_qos_plan(data):
     `data`: qos (the role's effective QOS names), existing (records of
     `sacctmgr show qos`: dicts with Name and Description), jobs (active jobs
     as slurm_site_info reads them), marker (the Description of the bundle's
-    QOS), referenced (QOS names slurm_accounts uses). Returns {delete, errors}.
+    QOS and Organization of the bundle's accounts), referenced (QOS names
+    slurm_accounts and the bundle's partitions use), accounts (the names of
+    slurm_accounts) and existing_accounts (records of `sacctmgr show
+    account`: Name, Organization). Returns {delete, errors}.
     """
     if not isinstance(data, Mapping) or not data.get("marker"):
         raise AnsibleFilterError("slurm_overlay_qos_plan expects a dict with the QOS marker")
@@ -347,12 +437,21 @@ def slurm_overlay_qos_plan(data):
             errors.append(
                 f"slurm_qos: QOS {name} already exists at the site (Description "
                 f"'{record.get('Description') or ''}') and is not the bundle's; the bundle never changes "
-                f"a QOS of the site's. Drop it from the bundle's (slurm_qos: {{{name}: null}}) and use "
-                f"another name, or name the site's QOS where the hub and gateway should use it.")
+                f"a QOS of the site's. Drop it from the bundle's (slurm_qos: {{{name}: null}}) and give the "
+                f"bundle's QOS another name (and the hub's profiles and the gateway with it).")
     for name in sorted({str(q) for q in data.get("referenced") or []} - set(wanted) - set(existing)):
         errors.append(
-            f"slurm_accounts names QOS {name}, which is neither the bundle's (slurm_qos) nor one of the "
+            f"slurm_accounts or slurm_partitions name QOS {name}, which is neither the bundle's (slurm_qos) nor one of the "
             f"site's ({', '.join(sorted(existing)) or 'none'}): correct the name, or add it to slurm_qos.")
+    accounts = {str(r.get("Name")): r for r in data.get("existing_accounts") or [] if r.get("Name")}
+    for name in data.get("accounts") or []:
+        record = accounts.get(str(name))
+        if record is not None and record.get("Organization") != marker:
+            errors.append(
+                f"slurm_accounts: account {name} already exists at the site (Organization "
+                f"'{record.get('Organization') or ''}') and is not the bundle's; the bundle never changes an "
+                f"account of the site's. Give the bundle's account another name (and jupyterhub_slurm_account "
+                f"and dask_gateway_account with it).")
     for name, record in existing.items():
         if record.get("Description") != marker or name in wanted:
             continue

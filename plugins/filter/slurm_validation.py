@@ -211,6 +211,8 @@ class _Checker:
         if self.overlay:
             # The site runs its own daemons; the bundle reads the site's Slurm
             # and runs sacctmgr on the controller.
+            # Every controller of the site gets the fragment; the first is
+            # where the bundle reads the site's Slurm and runs sacctmgr.
             needed = (("slurm_controller", "the site's slurmctld, where the bundle reads "
                        "the site's Slurm and runs sacctmgr"),)
         for group, daemon in needed:
@@ -219,7 +221,7 @@ class _Checker:
                 self.add(f"Inventory group {group} has no host; it must hold "
                          f"exactly one (it runs {daemon}). Add one host to it "
                          f"in the inventory's hosts file.")
-            elif len(hosts) > 1:
+            elif len(hosts) > 1 and not self.overlay:
                 self.add(f"Inventory group {group} has {len(hosts)} hosts "
                          f"({_show(hosts)}); it must hold exactly one (it runs "
                          f"{daemon}). Keep one host in it.")

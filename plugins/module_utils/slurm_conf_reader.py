@@ -22,7 +22,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import shlex
 
 # Lines that start a record of their own rather than set a global key.
 RECORD_KEYS = ("nodename", "partitionname", "nodeset", "downnodes", "frontendname", "switchname")
@@ -30,7 +29,8 @@ RECORD_KEYS = ("nodename", "partitionname", "nodeset", "downnodes", "frontendnam
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _SCONTROL_KEY = re.compile(r"(?:^|\s)([A-Z][A-Za-z_:]*)=")
 _COMMENT = re.compile(r"(?<!\\)#")
-_CONFIG_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_]*)\s+=\s?(?P<value>.*)$")
+_PAIR = re.compile(r'(?P<key>[A-Za-z][A-Za-z0-9_]*)\s*[-+*/]?=\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"]*))')
+_CONFIG_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_]*(?:\[\d+\])?)\s+=\s?(?P<value>.*)$")
 
 
 def _strip_comment(line):
@@ -40,36 +40,52 @@ def _strip_comment(line):
 
 
 def _pairs(line):
-    """[(key, value)] of one slurm.conf line; values may be quoted."""
-    try:
-        words = shlex.split(line, comments=False, posix=True)
-    except ValueError:
-        words = line.split()
-    pairs = []
-    for word in words:
-        key, sep, value = word.partition("=")
-        if sep:
-            pairs.append((key, value))
-        elif pairs:  # "Key= value" spread over words: keep it with its key
-            pairs[-1] = (pairs[-1][0], (pairs[-1][1] + " " + word).strip())
-    return pairs
+    """[(key, value)] of one slurm.conf line, as Slurm reads it: spaces may
+    stand around "=", "+=" and the like count as "=", values may be quoted."""
+    return [(m.group("key"), m.group("quoted") if m.group("quoted") is not None else m.group("bare"))
+            for m in _PAIR.finditer(line)]
 
 
-def parse_conf(text, where="slurm.conf"):
+def _logical_lines(text):
+    """(first line number, line without comment) of slurm.conf text, lines
+    ending in a backslash joined with the next, as Slurm joins them."""
+    pending, start = "", None
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = _strip_comment(raw)
+        if start is None:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        yield start, (pending + line).strip()
+        pending, start = "", None
+    if pending.strip():
+        yield start, pending.strip()
+
+
+# Keys whose values are secrets: never returned by the readers.
+SECRET_KEY = re.compile(r"pass", re.IGNORECASE)
+
+
+def parse_conf(text, where="slurm.conf", defaults=None):
     """What one slurm.conf file defines.
+
+    `defaults` ({"partition": {...}, "node": {...}}) carries what DEFAULT lines
+    set from one file to the files it includes, as Slurm keeps one table of
+    them; it is updated in place.
 
     Returns a dict:
       keys:       {lowercase key: {"key", "value", "where"}} (the last definition wins,
-                  as in Slurm), where is "<file>:<line>";
+                  as in Slurm; secrets such as AccountingStoragePass hidden), where is
+                  "<file>:<line>";
       partitions: {name: {"attrs": {key: value}, "where"}} (with what DEFAULT lines
                   before it set), nodes: {hostlist: {"attrs", "where"}} likewise;
       includes:   [{"path", "where"}] in order;
-      defaults:   {"partition": {...}, "node": {...}}.
+      defaults:   {"partition": {...}, "node": {...}} (what DEFAULT lines set).
     """
-    result = {"keys": {}, "partitions": {}, "nodes": {}, "includes": [],
-              "defaults": {"partition": {}, "node": {}}}
-    for number, raw in enumerate((text or "").splitlines(), start=1):
-        line = _strip_comment(raw)
+    defaults = {"partition": {}, "node": {}} if defaults is None else defaults
+    result = {"keys": {}, "partitions": {}, "nodes": {}, "includes": [], "defaults": defaults}
+    for number, line in _logical_lines(text):
         if not line:
             continue
         here = f"{where}:{number}"
@@ -86,16 +102,18 @@ def parse_conf(text, where="slurm.conf"):
             name = pairs[0][1]
             attrs = dict(pairs[1:])
             if name.upper() == "DEFAULT":
-                result["defaults"][kind].update(attrs)
+                defaults[kind].update(attrs)
                 continue
             # A DEFAULT line sets what the lines after it leave out.
             table = result["partitions" if kind == "partition" else "nodes"]
-            entry = table.setdefault(name, {"attrs": dict(result["defaults"][kind]), "where": here})
+            entry = table.setdefault(name, {"attrs": dict(defaults[kind]), "where": here})
             entry["attrs"].update(attrs)
             continue
         if lead in RECORD_KEYS:
             continue
         for key, value in pairs:
+            if SECRET_KEY.search(key):
+                value = "(hidden)"
             result["keys"][key.lower()] = {"key": key, "value": value, "where": here}
     return result
 

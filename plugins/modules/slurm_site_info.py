@@ -86,7 +86,6 @@ jobs:
   returned: always
 '''
 
-import glob
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -113,12 +112,15 @@ def _read(path):
         return handle.read()
 
 
-def read_site_files(conf_path, fragment_path):
-    """Parse slurm.conf and its includes (depth first, as Slurm reads them),
-    leaving out the fragment. Returns (parsed files, whether the fragment is
+def read_site_files(conf_path, fragment_path, cluster=''):
+    """Parse slurm.conf and its includes (depth first, as Slurm reads them,
+    one table of DEFAULT lines for all), leaving out the fragment. An Include
+    names a file relative to slurm.conf's directory or absolute; "%c" stands
+    for the cluster's name. Returns (parsed files, whether the fragment is
     included, files that could not be read)."""
     parsed, unreadable, included = [], [], False
     conf_dir = os.path.dirname(conf_path)
+    defaults = {'partition': {}, 'node': {}}
     seen = set()
 
     def visit(path):
@@ -128,20 +130,19 @@ def read_site_files(conf_path, fragment_path):
             return
         seen.add(real)
         try:
-            each = parse_conf(_read(path), path)
+            each = parse_conf(_read(path), path, defaults)
         except OSError as exc:
             unreadable.append('%s (%s)' % (path, exc.strerror))
             return
         parsed.append(each)
         for include in each['includes']:
-            target = include['path']
+            target = include['path'].replace('%c', cluster.lower())
             if not os.path.isabs(target):
                 target = os.path.join(conf_dir, target)
-            for name in sorted(glob.glob(target)) or [target]:
-                if os.path.realpath(name) == os.path.realpath(fragment_path):
-                    included = True
-                    continue
-                visit(name)
+            if os.path.realpath(target) == os.path.realpath(fragment_path):
+                included = True
+                continue
+            visit(target)
 
     visit(conf_path)
     return parsed, included, unreadable
@@ -169,7 +170,7 @@ def main():
     fragment_path = module.params['fragment'] or os.path.join(os.path.dirname(conf_path), FRAGMENT_NAME)
     if not os.path.isabs(fragment_path):
         module.fail_json(msg='fragment must be an absolute path, not %s' % fragment_path)
-    parsed, included, unreadable = read_site_files(conf_path, fragment_path)
+    parsed, included, unreadable = read_site_files(conf_path, fragment_path, config.get('ClusterName', ''))
     if unreadable:
         module.fail_json(msg='cannot read the site\'s Slurm configuration: %s' % ', '.join(unreadable))
     fragment = parse_conf(_read(fragment_path), fragment_path) if os.path.exists(fragment_path) else {}

@@ -77,8 +77,10 @@ def test_the_sites_long_job_runs_on_untouched(node):
     job = host.check_output("cat /root/site-long-job").split()
     job_id, node_before = job[0], job[1] if len(job) > 1 else "c1"
     state = _squeue(node, "%i %T %N %M", f"-j {job_id}").split()
-    print(f"\nthe site's long job {job_id}: {' '.join(state)}")
+    suspended = host.check_output(f"sacct -X -n -j {job_id} -o Suspended").strip()
+    print(f"\nthe site's long job {job_id}: {' '.join(state)}, suspended for {suspended}")
     assert state[:3] == [job_id, "RUNNING", node_before], state
+    assert suspended == "00:00:00"
 
 
 def test_the_sites_configuration_changed_only_in_the_handed_keys(node):
@@ -119,7 +121,7 @@ def test_the_sites_qos_and_associations_are_unchanged(node):
         assert after.get(name) == line
     assert set(after) - set(before) == set(BUNDLE_QOS)
     marked = host.check_output("sacctmgr -n -P show qos format=name,description")
-    assert all(f"{q}|hpc.datasci overlay" in marked for q in BUNDLE_QOS), marked
+    assert all(f"{q}|hpc.datasci overlay center" in marked for q in BUNDLE_QOS), marked
     assoc_before = set(host.check_output(f"cat {BEFORE}/sacctmgr-show-assoc.txt").splitlines())
     assoc_after = set(host.check_output("sacctmgr -n -P show assoc").splitlines())
     print("associations added:", sorted(assoc_after - assoc_before))
@@ -132,7 +134,9 @@ def test_the_site_slurm_conf_gained_only_the_include(node, name):
     host = node(name)
     before = node(CTL).check_output(f"cat {BEFORE}/slurm.conf").splitlines()
     after = host.check_output(f"cat {SLURM_CONF}").splitlines()
-    assert after == before + [f"Include {FRAGMENT}"]
+    # The fragment lies beside slurm.conf: included by its bare name, the
+    # form configless sites need.
+    assert after == before + ["Include hpc-datasci.conf"]
     fragment = host.file(FRAGMENT)
     assert fragment.user == "root" and fragment.mode == 0o644
     assert "PartitionName=short" in fragment.content_string
@@ -199,6 +203,19 @@ def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
         k.close()
 
 
+def test_the_preview_before_the_bundle_showed_the_fragment_and_changed_nothing(node):
+    """prepare.yml ran validate.yml and slurm.yml with --check --diff on the
+    center as it was (the first step of docs/overlay.md)."""
+    preview = json.loads(node(CTL).check_output("cat /root/bundle-preview.json"))
+    out = preview["stdout"]
+    assert preview["rc"] == 0, out[-3000:]
+    assert re.search(r"^\+PartitionName=short Nodes=c\[1-2\] .*PriorityTier=2$", out, re.M), out[-3000:]
+    assert "+Include hpc-datasci.conf" in out and "+PreemptType=preempt/partition_prio" in out
+    assert preview["before"].split()[0] == preview["after"].split()[0]
+    assert "No such file" in preview["after"]
+    print("\n" + "\n".join(line for line in out.splitlines() if line.startswith(("+Partition", "+Preempt", "+Include"))))
+
+
 def test_check_diff_shows_the_fragment_and_changes_nothing(node, ansible_args):
     before = node(CTL).check_output(f"cat {FRAGMENT}")
     run = _playbook(ansible_args, "playbooks/slurm.yml", "--check", "--diff",
@@ -223,10 +240,14 @@ def test_a_conflicting_key_is_reported_and_nothing_is_applied(node, ansible_args
     assert _config(node(CTL).check_output("scontrol show config"))["SchedulerParameters"] == config["SchedulerParameters"]
 
 
-def test_a_login_host_that_cannot_submit_stops_the_play(ansible_args):
-    run = _playbook(ansible_args, "playbooks/slurm.yml", "-e", "slurm_overlay_test_user=nobody")
+def test_a_login_host_that_cannot_submit_stops_the_play(node, ansible_args):
+    before = node(CTL).check_output(f"md5sum {FRAGMENT} {SLURM_CONF}")
+    run = _playbook(ansible_args, "playbooks/slurm.yml", "-e", "slurm_overlay_test_user=nobody",
+                    "-e", '{"slurm_partitions": {"short": {"MaxTime": "3:00:00"}}}')
     assert run.returncode != 0
     assert "login1 cannot submit jobs as nobody (sbatch --test-only exited with" in run.stdout, run.stdout[-3000:]
+    assert node(CTL).check_output(f"md5sum {FRAGMENT} {SLURM_CONF}") == before
+    assert "MaxTime=02:00:00" in node(CTL).check_output("scontrol show partition short -o")
 
 
 def test_another_platform_is_refused_by_the_first_play(ansible_args):

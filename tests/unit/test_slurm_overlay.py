@@ -30,11 +30,11 @@ SchedulerParameters=bf_continue
 NodeName=c[1-2] CPUs=2 RealMemory=1800
 PartitionName=DEFAULT State=UP OverSubscribe=FORCE:1
 PartitionName=general Nodes=c[1-2] Default=YES MaxTime=14-00:00:00 PriorityTier=1
-PartitionName=express Nodes=c[1-2] MaxTime=04:00:00 PriorityTier=2
+PartitionName=express Nodes=c[1-2] MaxTime=04:00:00 PriorityTier=1 PriorityJobFactor=2
 Include /etc/slurm/hpc-datasci.conf
 """
 
-SHORT = {"name": "short", "PriorityJobFactor": 10, "MaxTime": "2:00:00", "QOS": "short",
+SHORT = {"name": "short", "PriorityJobFactor": 10, "MaxTime": "2:00:00", "QOS": "short", "State": "UP",
          "OverSubscribe": "FORCE:1", "DefMemPerCPU": 540}
 
 
@@ -42,7 +42,8 @@ def site(conf=SITE_CONF, live=None, fragment=None, jobs=(), version=(24, 11, 5),
     files = parse_conf(conf, "/etc/slurm/slurm.conf")
     partitions = {name: {"PartitionName": name, "Nodes": e["attrs"].get("Nodes"),
                          "PriorityTier": e["attrs"].get("PriorityTier", "1"),
-                         "OverSubscribe": e["attrs"].get("OverSubscribe", "NO")}
+                         "OverSubscribe": e["attrs"].get("OverSubscribe", "NO"),
+                         "Default": e["attrs"].get("Default", "NO")}
                   for name, e in files["partitions"].items()}
     config = {"ClusterName": "center", "PreemptType": "preempt/none", "PreemptMode": "OFF",
               "SelectTypeParameters": "CR_CORE_MEMORY", "SchedulerParameters": "bf_continue"}
@@ -68,8 +69,8 @@ def test_the_fragment_holds_the_handed_keys_and_the_bundles_partition_above_the_
     assert result["lines"] == [
         "PreemptType=preempt/partition_prio",
         "PreemptMode=SUSPEND,GANG",
-        "PartitionName=short Nodes=c[1-2] PriorityJobFactor=10 MaxTime=2:00:00 QOS=short OverSubscribe=FORCE:1"
-        " DefMemPerCPU=540 PriorityTier=3",
+        "PartitionName=short Nodes=c[1-2] PriorityJobFactor=10 MaxTime=2:00:00 QOS=short State=UP"
+        " OverSubscribe=FORCE:1 DefMemPerCPU=540 PriorityTier=2",
     ]
     assert result["partitions"] == ["short"] and result["removed"] == []
 
@@ -136,10 +137,10 @@ def test_suspend_needs_the_sites_partitions_suspendable_and_memory_tracked():
 
 
 def test_a_priority_tier_not_above_the_sites_is_refused():
-    short = dict(SHORT, PriorityTier=2)
+    short = dict(SHORT, PriorityTier=1)
     assert plan(partitions=[short])["errors"] == [
-        "slurm_partitions.short.PriorityTier is 2, not above the site's partitions on the same nodes (express: up "
-        "to 2); sand must come first. Leave PriorityTier out (the role then sets 3) or set it above 2."]
+        "slurm_partitions.short.PriorityTier is 1, not above the site's partitions on the same nodes (express, "
+        "general: up to 1); sand must come first. Leave PriorityTier out (the role then sets 2) or set it above 1."]
 
 
 def test_a_partition_name_of_the_sites_is_never_taken():
@@ -244,7 +245,7 @@ def test_a_qos_of_the_sites_with_a_bundle_name_is_reported():
     assert result["errors"] == [
         "slurm_qos: QOS burst already exists at the site (Description 'the site's burst') and is not the bundle's; "
         "the bundle never changes a QOS of the site's. Drop it from the bundle's (slurm_qos: {burst: null}) and "
-        "use another name, or name the site's QOS where the hub and gateway should use it."]
+        "give the bundle's QOS another name (and the hub's profiles and the gateway with it)."]
 
 
 def test_a_bundle_qos_no_longer_listed_is_deleted_unless_a_job_uses_it():
@@ -258,7 +259,7 @@ def test_a_bundle_qos_no_longer_listed_is_deleted_unless_a_job_uses_it():
 
 def test_an_account_naming_a_qos_nobody_has_is_reported():
     assert qos_plan([{"Name": "normal", "Description": ""}], referenced=["normal", "premum"])["errors"] == [
-        "slurm_accounts names QOS premum, which is neither the bundle's (slurm_qos) nor one of the site's (normal): "
+        "slurm_accounts or slurm_partitions name QOS premum, which is neither the bundle's (slurm_qos) nor one of the site's (normal): "
         "correct the name, or add it to slurm_qos."]
 
 
@@ -299,9 +300,16 @@ def real_site(release):
             "jobs": []}
 
 
-def test_on_the_24_11_center_the_suspend_keys_are_handed_over_and_sand_goes_above_express():
+def test_on_the_24_11_center_handing_over_preemption_would_let_express_suspend_general():
+    """The center as captured gave express a higher PriorityTier than general
+    on the same nodes: harmless under its preempt/none, but with
+    preempt/partition_prio handed over express would suspend general's jobs."""
     result = plan(site=real_site("24.11"), partitions=[{"name": "sand", "MaxTime": "2:00:00"}], sand_partition="sand")
-    assert result["errors"] == []
+    assert result["errors"] == [
+        "slurm_overlay_keys hands PreemptType=preempt/partition_prio to the bundle, which would also let the site's "
+        "partitions preempt each other where they share nodes: express (PriorityTier 2) over general (PriorityTier "
+        "1). Give the site's partitions one PriorityTier (PriorityJobFactor still orders their queue, without "
+        "preemption), or choose slurm_sand_mode: tiers."]
     assert result["lines"][-1] == "PartitionName=sand Nodes=c[1-2] MaxTime=2:00:00 PriorityTier=3"
     # 24.11 prints the unset PreemptType as (null): tiers needs nothing there.
     assert plan(site=real_site("24.11"), sand_mode="tiers", handed_keys=[], config={},
@@ -320,3 +328,50 @@ def test_on_a_22_05_site_plugin_keys_it_already_runs_need_no_restart_but_others_
                    partitions=[{"name": "sand"}], sand_partition="sand")["errors"]
     assert any(e.startswith("slurm_overlay_keys: Slurm 22.05 applies PreemptType only when slurmctld restarts")
                for e in requeue)
+
+
+def test_keys_the_site_defaults_for_every_partition_are_reported_unless_the_bundle_sets_them():
+    conf = SITE_CONF.replace("PartitionName=DEFAULT State=UP OverSubscribe=FORCE:1",
+                             "PartitionName=DEFAULT State=UP OverSubscribe=FORCE:1 AllowAccounts=physics")
+    assert plan(site=site(conf))["errors"] == [
+        "slurm_partitions.short: the site's PartitionName=DEFAULT sets AllowAccounts=physics, which the bundle's "
+        "partition would inherit (its fragment is read after the site's lines): give the partition its own value "
+        "of each in slurm_partitions.short."]
+
+
+def test_every_controller_of_the_site_must_be_in_the_inventory():
+    running = site(live={"SlurmctldHost[0]": "ctl", "SlurmctldHost[1]": "ctl2(10.0.0.9)"})
+    assert plan(site=running, controllers=["ctl", "ctl2"])["errors"] == []
+    assert plan(site=running, controllers=["ctl"])["errors"] == [
+        "the site's controllers ctl, ctl2 read the fragment too, but ctl2 is not in the inventory group "
+        "slurm_controller: add it (slurm_node_name where the host's name differs)."]
+
+
+def test_the_sites_slurm_user_must_be_the_one_the_gateway_reads_as():
+    running = site(live={"SlurmUser": "slurmsvc(401)"})
+    assert plan(site=running, slurm_user="slurm")["errors"] == [
+        "the site's SlurmUser is slurmsvc, not slurm: set slurm_config.SlurmUser: slurmsvc (with PrivateData=jobs "
+        "only that user sees every job; the gateway reads job states as dask_gateway_slurm_user, which must be it)."]
+
+
+@pytest.mark.parametrize(("key", "running", "wanted"), [
+    ("PriorityDecayHalfLife", "14-00:00:00", "14-0"),
+    ("PriorityCalcPeriod", "00:05:00", 5),
+    ("SchedulerTimeSlice", "30 sec", 30),
+])
+def test_times_spelled_as_scontrol_prints_them_are_the_same(key, running, wanted):
+    result = plan(site=site(live={key: running}), handed_keys=["PreemptType", "PreemptMode", key],
+                  config={"PreemptType": "preempt/partition_prio", "PreemptMode": "SUSPEND,GANG", key: wanted})
+    after = site(live={key: running, "PreemptType": "preempt/partition_prio", "PreemptMode": "GANG,SUSPEND"})
+    after["partitions"]["short"] = {}
+    assert slurm_overlay_applied_errors({"plan": result, "site": after}) == []
+
+
+def test_an_account_of_the_sites_named_in_slurm_accounts_is_reported():
+    data = {"qos": [], "existing": [], "jobs": [], "marker": MARKER, "accounts": ["physics", "datasci"],
+            "existing_accounts": [{"Name": "physics", "Organization": "physics dept"},
+                                  {"Name": "datasci", "Organization": MARKER}]}
+    assert slurm_overlay_qos_plan(data)["errors"] == [
+        "slurm_accounts: account physics already exists at the site (Organization 'physics dept') and is not the "
+        "bundle's; the bundle never changes an account of the site's. Give the bundle's account another name (and "
+        "jupyterhub_slurm_account and dask_gateway_account with it)."]
