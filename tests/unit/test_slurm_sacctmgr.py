@@ -1099,13 +1099,18 @@ def test_info_user_records_filtered_by_cluster():
 # ===========================================================================
 # Output captured from a live Slurm 22.05.8
 
+# The same commands' output of Slurm 24.11 (Debian 13, the overlay tests' center).
+REAL_RELEASES = [REAL, os.path.join(FIXTURES, '..', 'slurm-24.11')]
+
+
 def _real_headers():
-    with open(os.path.join(REAL, 'headers.txt')) as handle:
-        lines = [line for line in handle.read().splitlines() if line and not line.startswith('#')]
     pairs = []
-    for request, titles in zip(lines[0::2], lines[1::2]):
-        tokens = request.rsplit('format=', 1)[1].split(',')
-        pairs.append((request.split(' format=')[0], dict(zip(tokens, titles.split('|')))))
+    for directory in REAL_RELEASES:
+        with open(os.path.join(directory, 'headers.txt')) as handle:
+            lines = [line for line in handle.read().splitlines() if line and not line.startswith('#')]
+        for request, titles in zip(lines[0::2], lines[1::2]):
+            tokens = request.rsplit('format=', 1)[1].split(',')
+            pairs.append((request.split(' format=')[0], dict(zip(tokens, titles.split('|')))))
     return pairs
 
 
@@ -1117,19 +1122,28 @@ def test_real_column_titles_match_the_table(what, titles):
     assert mine
 
 
+@pytest.mark.parametrize('directory', REAL_RELEASES, ids=['22.05', '24.11'])
 @pytest.mark.parametrize('filename,entity', [
     ('show_qos.txt', 'qos'),
     ('show_account_withassoc.txt', 'account'),
     ('show_association.txt', 'user'),
 ])
-def test_real_fixtures_requested_every_table_token(filename, entity):
-    columns, rows = load_fixture(filename, REAL)
+def test_real_fixtures_requested_every_table_token(filename, entity, directory):
+    columns, rows = load_fixture(filename, directory)
     names = sm.allowed_attributes(entity)
     if filename == 'show_association.txt':
         names = [k for k in names if sm.ATTRIBUTES[k].scope == sm.ASSOC_SCOPE]
     assert [sm.ATTRIBUTES[k].show for k in names] == [c for c in columns if c not in (
         'Name', 'Account', 'Cluster', 'User', 'Partition')]
     assert rows
+
+
+def test_real_qos_records_of_24_11():
+    records = sm.info_records(sm.Sacctmgr(FakeSacctmgr(directory=REAL_RELEASES[1])), 'qos')
+    by_name = dict((r['Name'], r) for r in records)
+    assert sorted(by_name) == ['normal', 'premium']
+    assert by_name['normal']['Description'] == 'Normal QOS default'
+    assert by_name['premium']['Priority'] == '100'
 
 
 def test_real_qos_records():
