@@ -10,6 +10,7 @@ allow only what the inventory asked for.
 """
 
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -57,8 +58,10 @@ def _diff(before, after):
 
 
 def _playbook(ansible_args, *args):
+    # Plain output: Molecule forces colour, which would start diff lines with escapes.
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     return subprocess.run(["ansible-playbook", *ansible_args, *args], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
 
 
 def _squeue(node, fmt, *args):
@@ -187,6 +190,14 @@ def test_the_hub_spawns_a_notebook_as_a_job_in_the_bundles_partition(ca_file, no
 
 
 def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
+    """A cluster from alice's notebook: its scheduler and worker run as
+    Slurm jobs of alice in the bundle's partition and QOS, and it computes.
+
+    Known defect on Debian 13 (docs/overlay.md): the notebook's connection
+    through the gateway's TLS proxy is sometimes dropped right after the
+    worker registers (FutureCancelledError, "scheduler-connection-lost");
+    the client reconnects and the work is submitted again. Every attempt is
+    printed."""
     from kernel import Kernel
     k = Kernel(alice, "alice")
     try:
@@ -194,11 +205,24 @@ def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
             "import time\nfrom dask_gateway import Gateway\ngateway = Gateway()\n"
             "t0 = time.monotonic()\ncluster = gateway.new_cluster()\ncluster.scale(1)\n"
             "client = cluster.get_client()\nclient.wait_for_workers(1, timeout=600)\n"
-            "print('SUM', client.submit(sum, [1, 2, 3]).result(), round(time.monotonic() - t0, 1))\n"
-            "cluster.shutdown()\n")
-        _, total, seconds = out.split()[-3:]
-        print(f"\nnew_cluster() to one worker and a result on the center's Slurm: {seconds} s")
-        assert total == "6"
+            "print('READY', round(time.monotonic() - t0, 1))\n")
+        print(f"\nnew_cluster() to one worker on the center's Slurm: {out.split()[-1]} s")
+        jobs = _squeue(node, "%u|%j|%P|%q|%a|%T", "-u alice").splitlines()
+        assert jobs.count("alice|dask-gateway|short|burst|datasci|RUNNING") == 2, jobs
+        results = []
+        for attempt in range(3):
+            out = k.run(
+                "try:\n    print('SUM', client.submit(sum, [1, 2, 3], pure=False).result(timeout=60))\n"
+                "except Exception as err:\n    print('LOST', type(err).__name__)\n    time.sleep(5)\n")
+            results.append(out.split()[-1])
+            print(f"computation {attempt + 1}: {out.strip()}")
+            if results[-1] == "6":
+                break
+        assert "6" in results, results
+        k.run("cluster.shutdown()\n")
+    except AssertionError:
+        print(node(CTL).run("sacct -X -S now-10minutes -o jobid,user,jobname,partition,qos,state,nodelist,exitcode").stdout)
+        raise
     finally:
         k.close()
 
