@@ -275,7 +275,8 @@ def test_a_login_host_that_cannot_submit_stops_the_play(node, ansible_args):
 
 
 def test_another_platform_is_refused_by_the_first_play(ansible_args):
-    run = _playbook(ansible_args, "playbooks/validate.yml", "-e", "slurm_mode=managed", "-e", "slurm_cluster_name=center")
+    run = _playbook(ansible_args, "playbooks/validate.yml", "playbooks/platform_check.yml",
+                    "-e", "slurm_mode=managed", "-e", "slurm_cluster_name=center")
     assert run.returncode != 0
     assert ("ctl runs Debian 13; in slurm_mode managed the bundle is tested on Debian 12 (bookworm) only"
             in run.stdout), run.stdout[-3000:]
