@@ -248,7 +248,7 @@ class _Plan:
                 f"sand partition {name} but do not have OverSubscribe=FORCE:1, so sand could not suspend "
                 f"their jobs. That is a key of the site's partitions, which the bundle does not write: "
                 f"add OverSubscribe=FORCE:1 to them in the site's slurm.conf, or choose slurm_sand_mode: tiers.")
-        select = str(_lower_keys(self.live).get("selecttypeparameters", ""))
+        select = str(self._live("SelectTypeParameters") or "")
         if "memory" not in select.lower():
             self.errors.append(
                 f"slurm_sand_mode suspend needs memory tracked by the scheduler, but the site runs "
