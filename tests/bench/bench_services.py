@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "integration"))
 
-from hub import _login, _server, _spawn, _stop  # noqa: E402
+from hub import log_in, spawn, stop, user_server  # noqa: E402
 from kernel import Kernel  # noqa: E402
 
 # The notebook profile spawned (jupyterhub_profiles of tests/bench/inventory).
@@ -47,9 +47,9 @@ def ca_file(prefix):
 
 
 def _stop_and_wait(session, user, timeout=120):
-    _stop(session, user)
+    stop(session, user)
     deadline = time.monotonic() + timeout
-    while _server(session, user) and time.monotonic() < deadline:
+    while user_server(session, user) and time.monotonic() < deadline:
         time.sleep(2)
 
 
@@ -59,10 +59,10 @@ def measure(ca, user, budget):
     when it was not reached within the budget (the note says which)."""
     result = {"spawn_s": None, "dask_s": None, "note": ""}
     deadline = time.monotonic() + budget
-    session = _login(ca, user)
+    session = log_in(ca, user)
     try:
         try:
-            result["spawn_s"] = round(_spawn(session, user, PROFILE, timeout=max(10, budget - 5)), 1)
+            result["spawn_s"] = round(spawn(session, user, PROFILE, timeout=max(10, budget - 5)), 1)
         except AssertionError:
             result["note"] = f"notebook not ready within {budget:.0f} s"
             return result

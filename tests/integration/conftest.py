@@ -13,9 +13,8 @@ import tempfile
 
 import pytest
 import testinfra
-from hub import _login, _spawn, _stop
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from helpers import ROOT, run_playbook
+from hub import log_in, spawn, stop
 
 
 @pytest.fixture(scope="session")
@@ -54,18 +53,8 @@ def effective(ansible_args):
     """The site's Slurm settings as Ansible renders them (inventory over the role defaults)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "effective.json"
-        subprocess.run(
-            [
-                "ansible-playbook",
-                *ansible_args,
-                str(ROOT / "tests" / "integration" / "effective_vars.yml"),
-                "-e",
-                f"effective_vars_out={out}",
-            ],
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-        )
+        run_playbook(ansible_args, str(ROOT / "tests" / "integration" / "effective_vars.yml"),
+                     "-e", f"effective_vars_out={out}", check=True)
         return json.loads(out.read_text())
 
 
@@ -81,15 +70,10 @@ def ca_file(prefix, tmp_path_factory):
 def alice(ca_file):
     """alice logged in to the hub with her notebook server running (the
     interactive profile), for the module; test_jupyterhub.py has its own."""
-    session = _login(ca_file, "alice")
-    _spawn(session, "alice", "interactive")
+    session = log_in(ca_file, "alice")
+    spawn(session, "alice", "interactive")
     yield session
-    _stop(session, "alice")
-
-
-def journal(host, unit, lines=40):
-    """The tail of a unit's journal, shown when a check of it fails."""
-    return host.run(f"journalctl -u {unit} -n {lines} --no-pager").stdout
+    stop(session, "alice")
 
 
 def pytest_configure(config):

@@ -5,28 +5,13 @@ import os
 import time
 
 import pytest
-from hub import BASE, LOGIN, _session, _token
+from helpers import squeue, wait_until
+from hub import BASE, LOGIN, api_token, new_session
 from kernel import Kernel
 
 
-def _jobs(node, user):
-    out = node(LOGIN).check_output(f"squeue --noheader --user={user} --format='%i|%j|%P|%q|%l|%T'")
-    return [line.split("|") for line in out.splitlines() if line]
-
-
 def _dask_jobs(node, user):
-    return [job for job in _jobs(node, user) if job[1] == "dask-gateway"]
-
-
-def _wait_until(check, timeout, what, kernel=None):
-    """Poll check; with a kernel, keep its notebook server active meanwhile
-    (a user at work), so the hub's shortened idle culler leaves it alone."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        if kernel is not None:
-            kernel.run("")
-        time.sleep(3)
+    return [job for job in squeue(node(LOGIN), "%i|%j|%P|%q|%l|%T", f"--user={user}") if job[1] == "dask-gateway"]
 
 
 def _notebook_kernel(session):
@@ -65,8 +50,8 @@ def cluster(kernel, ca_file):
     print(f"\nnew_cluster() to 2 workers ready: {seconds} s")
     yield name
     # Stopped through the REST API, whatever became of the kernel; a no-op when a test stopped it.
-    _session(ca_file).delete(f"{BASE}/services/dask-gateway/api/v1/clusters/{name}",
-                             headers={"Authorization": f"jupyterhub {_token(ca_file, 'alice')}"}, timeout=60)
+    new_session(ca_file).delete(f"{BASE}/services/dask-gateway/api/v1/clusters/{name}",
+                                headers={"Authorization": f"jupyterhub {api_token(ca_file, 'alice')}"}, timeout=60)
 
 
 @pytest.mark.parametrize(("path", "owner", "mode"), [
@@ -138,16 +123,16 @@ def test_the_notebook_user_sees_why_an_option_is_refused(kernel):
 ])
 def test_the_gateway_refuses_options_outside_the_policy(ca_file, options, message):
     """Checked by the gateway itself, whatever a client checks before sending."""
-    reply = _session(ca_file).post(f"{BASE}/services/dask-gateway/api/v1/clusters/",
-                                   headers={"Authorization": f"jupyterhub {_token(ca_file, 'alice')}"},
-                                   json={"cluster_options": options}, timeout=30)
+    reply = new_session(ca_file).post(f"{BASE}/services/dask-gateway/api/v1/clusters/",
+                                      headers={"Authorization": f"jupyterhub {api_token(ca_file, 'alice')}"},
+                                      json={"cluster_options": options}, timeout=30)
     assert reply.status_code == 422 and message in reply.text, (reply.status_code, reply.text)
 
 
 def test_another_user_cannot_see_or_stop_the_cluster(cluster, ca_file):
     api = f"{BASE}/services/dask-gateway/api/v1/clusters/"
-    bob = _session(ca_file)
-    bob.headers["Authorization"] = f"jupyterhub {_token(ca_file, 'bob')}"
+    bob = new_session(ca_file)
+    bob.headers["Authorization"] = f"jupyterhub {api_token(ca_file, 'bob')}"
     listed = bob.get(api, timeout=30)
     assert listed.status_code == 200 and cluster not in listed.json(), listed.text
     assert bob.get(api + cluster, timeout=30).status_code in (403, 404)
@@ -171,18 +156,19 @@ def test_another_user_cannot_find_the_clusters_name(cluster, node, command):
 
 
 def test_a_hub_token_without_access_to_the_gateway_is_refused(ca_file):
-    narrow = _token(ca_file, "bob", scopes=["read:users:name!user=bob"])
-    refused = _session(ca_file).get(f"{BASE}/services/dask-gateway/api/v1/clusters/",
-                                    headers={"Authorization": f"jupyterhub {narrow}"}, timeout=30)
+    narrow = api_token(ca_file, "bob", scopes=["read:users:name!user=bob"])
+    refused = new_session(ca_file).get(f"{BASE}/services/dask-gateway/api/v1/clusters/",
+                                       headers={"Authorization": f"jupyterhub {narrow}"}, timeout=30)
     assert refused.status_code == 401, refused.status_code
 
 
 def test_cluster_survives_a_gateway_restart(cluster, kernel, later_kernel, node):
     before = sorted(job[0] for job in _dask_jobs(node, "alice"))
     node(LOGIN).check_output("systemctl restart dask-gateway")
-    _wait_until(lambda: node(LOGIN).run(
+    wait_until(lambda: node(LOGIN).run(
         "python3 -c \"import urllib.request as u; u.build_opener(u.ProxyHandler({})).open("
-        "'http://login1:8010/services/dask-gateway/api/health')\"").rc == 0, 120, "gateway not back", later_kernel)
+        "'http://login1:8010/services/dask-gateway/api/health')\"").rc == 0, 120, "gateway not back",
+               every=3, meanwhile=later_kernel.keep_active)
     # The same jobs: nothing was restarted or resubmitted.
     assert sorted(job[0] for job in _dask_jobs(node, "alice")) == before
     # The kernel that made the cluster: does its client carry on? (bounded; printed)
@@ -204,7 +190,8 @@ def test_cluster_survives_a_gateway_restart(cluster, kernel, later_kernel, node)
 
 def test_shutdown_leaves_no_job_behind(cluster, later_kernel, node):
     later_kernel.run("cluster.shutdown()\n")
-    _wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}", later_kernel)
+    wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}",
+               every=3, meanwhile=later_kernel.keep_active)
 
 
 def test_adaptive_cluster_grows_for_work_and_shrinks_back(later_kernel, node):
@@ -237,12 +224,14 @@ def test_adaptive_cluster_grows_for_work_and_shrinks_back(later_kernel, node):
     assert total == "780" and peak == "2", out
     shrink = time.monotonic()
     # Once idle, the workers go and only the scheduler's job stays.
-    _wait_until(lambda: len(_dask_jobs(node, "alice")) == 1, 300, f"workers stayed: {_dask_jobs(node, 'alice')}", later_kernel)
+    wait_until(lambda: len(_dask_jobs(node, "alice")) == 1, 300, f"workers stayed: {_dask_jobs(node, 'alice')}",
+               every=3, meanwhile=later_kernel.keep_active)
     print(f"adaptive: workers gone {time.monotonic() - shrink:.0f} s after the work ended")
     out = later_kernel.run("print('STATUS', [c.status.name for c in gateway.list_clusters() if c.name == adaptive.name])\n")
     assert "STATUS ['RUNNING']" in out, out  # shrunk, not shut down
     later_kernel.run("adaptive.shutdown()\n")
-    _wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}", later_kernel)
+    wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}",
+               every=3, meanwhile=later_kernel.keep_active)
 
 
 def test_forgotten_cluster_is_shut_down_after_the_idle_timeout(later_kernel, node):
@@ -255,6 +244,7 @@ def test_forgotten_cluster_is_shut_down_after_the_idle_timeout(later_kernel, nod
     name = out.split()[-1]
     started = time.monotonic()
     assert len(_dask_jobs(node, "alice")) == 2, _dask_jobs(node, "alice")
-    _wait_until(lambda: not _dask_jobs(node, "alice"), timeout + 240, "the idle cluster's jobs are still there", later_kernel)
+    wait_until(lambda: not _dask_jobs(node, "alice"), timeout + 240, "the idle cluster's jobs are still there",
+               every=3, meanwhile=later_kernel.keep_active)
     print(f"\nidle cluster {name} shut down, its jobs ended {time.monotonic() - started:.0f} s after its client left"
           f" (idle timeout {timeout} s)")

@@ -10,7 +10,8 @@ import subprocess
 import time
 
 import pytest
-from hub import BASE, LOGIN, _login, _server, _session, _spawn, _stop, _token, request_spawn
+from helpers import squeue, wait_until
+from hub import BASE, LOGIN, api_token, log_in, new_session, request_spawn, spawn, stop, user_server
 from kernel import Kernel
 
 pytestmark = pytest.mark.fault_drill
@@ -31,20 +32,9 @@ def drill_table():
         print(f"| {drill} | {seconds:.1f} | {lost} | {note} |")
 
 
-def _wait(check, timeout, what, every=1.0):
-    """Seconds until check() is true; fails after timeout."""
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < timeout, f"{what} (after {timeout} s)"
-        time.sleep(every)
-    return time.monotonic() - started
-
-
 def _jobs(node, user):
     """{job id: (name, state, node)} of user's jobs."""
-    out = node(LOGIN).check_output(f"squeue --noheader --user={user} --format='%i|%j|%T|%N'")
-    return {job: (name, state, where) for job, name, state, where in
-            (line.split("|") for line in out.splitlines() if line)}
+    return {job: (name, state, where) for job, name, state, where in squeue(node(LOGIN), "%i|%j|%T|%N", f"--user={user}")}
 
 
 def _as(user, command):
@@ -98,13 +88,13 @@ def test_slurmctld_restart(node, alice, kernel):
     assert len(before) >= 3, f"alice's notebook and Dask jobs are not all running: {before}"
     started = time.monotonic()
     node("ctl").check_output("systemctl restart slurmctld")
-    _wait(lambda: node(LOGIN).run("scontrol ping").stdout.count("UP") >= 1, 60, "slurmctld not back")
+    wait_until(lambda: node(LOGIN).run("scontrol ping").stdout.count("UP") >= 1, 60, "slurmctld not back")
     job = _sbatch(node, "bob")
-    _wait(lambda: node(LOGIN).run(f"squeue --noheader --jobs={job}").stdout.strip() == "", 120,
-          f"a new job ({job}) did not run to its end after the restart")
+    wait_until(lambda: node(LOGIN).run(f"squeue --noheader --jobs={job}").stdout.strip() == "", 120,
+               f"a new job ({job}) did not run to its end after the restart")
     recovery = time.monotonic() - started
     assert _jobs(node, "alice") == before, "alice's jobs changed over the restart"
-    assert (_server(alice, "alice") or {}).get("ready"), "the hub dropped alice's server"
+    assert (user_server(alice, "alice") or {}).get("ready"), "the hub dropped alice's server"
     assert _dask_computes(kernel)
     _record("slurmctld restarted", recovery, "none", "new job ran to its end; notebook and Dask cluster kept")
 
@@ -115,8 +105,8 @@ def test_slurmdbd_and_mariadb_restart(node):
     try:
         # Jobs are accepted and run while accounting is away.
         jobs = [_sbatch(node, "bob") for _ in range(3)]
-        _wait(lambda: node(LOGIN).run(f"squeue --noheader --jobs={','.join(jobs)}").stdout.strip() == "", 120,
-              "jobs did not run while accounting was down")
+        wait_until(lambda: node(LOGIN).run(f"squeue --noheader --jobs={','.join(jobs)}").stdout.strip() == "", 120,
+                   "jobs did not run while accounting was down")
     finally:
         started = time.monotonic()
         ctl.check_output("systemctl start mariadb slurmdbd")
@@ -125,7 +115,7 @@ def test_slurmdbd_and_mariadb_restart(node):
         out = node(LOGIN).run(f"sacct --noheader --allocations --parsable2 --format=JobID,State --jobs={','.join(jobs)}")
         return sorted(line for line in out.stdout.splitlines() if line) == sorted(f"{j}|COMPLETED" for j in jobs)
 
-    _wait(accounted, 300, "accounting did not catch up with the jobs run while it was down", every=2)
+    wait_until(accounted, 300, "accounting did not catch up with the jobs run while it was down", every=2)
     recovery = time.monotonic() - started
     _record("slurmdbd and MariaDB restarted", recovery, "none", f"{len(jobs)} jobs run meanwhile all in sacct")
 
@@ -134,9 +124,9 @@ def test_proxy_restart(node, alice):
     assert _route_answers(alice, "alice"), "alice's server does not answer through the proxy before the drill"
     started = time.monotonic()
     node(LOGIN).check_output("systemctl restart jupyterhub-proxy")
-    _wait(lambda: _route_answers(alice, "alice"), 120, "alice's route did not come back")
+    wait_until(lambda: _route_answers(alice, "alice"), 120, "alice's route did not come back")
     recovery = time.monotonic() - started
-    assert (_server(alice, "alice") or {}).get("ready")
+    assert (user_server(alice, "alice") or {}).get("ready")
     _record("proxy restarted alone", recovery, "none", "route to the running notebook back")
 
 
@@ -146,8 +136,8 @@ def _node_state(node, name):
 
 def _cluster_status(ca_file, token, name):
     """The gateway's status of alice's cluster (None: no such cluster)."""
-    reply = _session(ca_file).get(f"{BASE}/services/dask-gateway/api/v1/clusters/{name}",
-                                  headers={"Authorization": f"jupyterhub {token}"}, timeout=30)
+    reply = new_session(ca_file).get(f"{BASE}/services/dask-gateway/api/v1/clusters/{name}",
+                                     headers={"Authorization": f"jupyterhub {token}"}, timeout=30)
     return reply.json()["status"] if reply.status_code == 200 else None
 
 
@@ -158,22 +148,22 @@ def test_compute_node_lost(node, prefix, alice, kernel, ca_file):
     # The gateway's first job of a cluster is its scheduler.
     scheduler_lost = bool(dask_on_lost) and min(dask_on_lost, key=int) == min(
         (job for job, (name, _, _) in jobs.items() if name == "dask-gateway"), key=int)
-    token = _token(ca_file, "alice")
+    token = api_token(ca_file, "alice")
     started = time.monotonic()
     subprocess.run(["docker", "stop", f"{prefix}-{lost}"], check=True, capture_output=True)
     try:
-        noticed = _wait(lambda: _server(alice, "alice") is None, 400,
-                        f"the hub did not notice that alice's notebook on {lost} is gone", every=2)
+        noticed = wait_until(lambda: user_server(alice, "alice") is None, 400,
+                             f"the hub did not notice that alice's notebook on {lost} is gone", every=2)
         _record(f"compute node lost ({lost}): the hub drops the notebook", noticed, "the notebook's session",
                 f"Slurm called {lost} {_node_state(node, lost)}")
-        restart = _spawn(alice, "alice", "interactive")
+        restart = spawn(alice, "alice", "interactive")
         _record("compute node lost: a new notebook ready", restart, "none")
         if scheduler_lost:
             # The cluster cannot go on without its scheduler: reported, its jobs ended.
-            _wait(lambda: _cluster_status(ca_file, token, kernel.name) in (None, "FAILED", "STOPPED"), 300,
-                  "the gateway did not report the cluster that lost its scheduler")
-            _wait(lambda: not [j for j, (n, _, _) in _jobs(node, "alice").items() if n == "dask-gateway"], 120,
-                  "jobs of the failed cluster left behind")
+            wait_until(lambda: _cluster_status(ca_file, token, kernel.name) in (None, "FAILED", "STOPPED"), 300,
+                       "the gateway did not report the cluster that lost its scheduler")
+            wait_until(lambda: not [j for j, (n, _, _) in _jobs(node, "alice").items() if n == "dask-gateway"], 120,
+                       "jobs of the failed cluster left behind")
             note = f"scheduler was on {lost}: cluster reported {_cluster_status(ca_file, token, kernel.name)}"
         else:
             # A new kernel connects to the same cluster and computes on a worker.
@@ -191,33 +181,33 @@ def test_compute_node_lost(node, prefix, alice, kernel, ca_file):
     finally:
         subprocess.run(["docker", "start", f"{prefix}-{lost}"], check=True, capture_output=True)
         back = time.monotonic()
-        _wait(lambda: _node_state(node, lost) in ("idle", "mixed", "allocated"), 300, f"{lost} did not return to service")
+        wait_until(lambda: _node_state(node, lost) in ("idle", "mixed", "allocated"), 300, f"{lost} did not return to service")
         _record(f"compute node {lost} back in service", time.monotonic() - back, "none",
                 "container started; ReturnToService=2")
-        _session(ca_file).delete(f"{BASE}/services/dask-gateway/api/v1/clusters/{kernel.name}",
-                                 headers={"Authorization": f"jupyterhub {token}"}, timeout=60)
+        new_session(ca_file).delete(f"{BASE}/services/dask-gateway/api/v1/clusters/{kernel.name}",
+                                    headers={"Authorization": f"jupyterhub {token}"}, timeout=60)
 
 
 def test_hub_restart_with_a_pending_notebook(node, ca_file, alice):
-    _stop(alice, "alice")
+    stop(alice, "alice")
     node(LOGIN).run("scancel --user=alice")  # the Dask cluster the lost-node drill left
-    _wait(lambda: not _jobs(node, "alice"), 120, "alice's jobs did not end")
+    wait_until(lambda: not _jobs(node, "alice"), 120, "alice's jobs did not end")
     # Fill every CPU with work the notebook may not suspend (the same tier).
     fill = [_sbatch(node, "alice", "--partition=short --qos=interactive --cpus-per-task=2", "sleep 600")
             for _ in range(2)]
     try:
-        _wait(lambda: [s for _, s, _ in _jobs(node, "alice").values()] == ["RUNNING"] * 2, 120, "fill did not start")
-        bob = _login(ca_file, "bob")
+        wait_until(lambda: [s for _, s, _ in _jobs(node, "alice").values()] == ["RUNNING"] * 2, 120, "fill did not start")
+        bob = log_in(ca_file, "bob")
         request_spawn(bob, "bob", "burst")
-        _wait(lambda: any(name == "jupyter-notebook" and state == "PENDING"
-                          for name, state, _ in _jobs(node, "bob").values()), 60, "bob's notebook job not pending")
+        wait_until(lambda: any(name == "jupyter-notebook" and state == "PENDING"
+                               for name, state, _ in _jobs(node, "bob").values()), 60, "bob's notebook job not pending")
         pending = [job for job, (name, _, _) in _jobs(node, "bob").items() if name == "jupyter-notebook"]
         started = time.monotonic()
         node(LOGIN).check_output("systemctl restart jupyterhub")
 
         def settled():
             try:
-                server = _server(bob, "bob")
+                server = user_server(bob, "bob")
             except OSError:
                 return False
             jobs = _jobs(node, "bob")
@@ -225,12 +215,12 @@ def test_hub_restart_with_a_pending_notebook(node, ca_file, alice):
             # Either the spawn completed, or it failed and left no job behind.
             return ready or (server is None and not set(pending) & set(jobs))
 
-        _wait(settled, 300, "bob's pending spawn neither completed nor cleanly failed", every=2)
+        wait_until(settled, 300, "bob's pending spawn neither completed nor cleanly failed", every=2)
         recovery = time.monotonic() - started
-        outcome = "spawn completed" if (_server(bob, "bob") or {}).get("ready") else "spawn failed, job cancelled"
+        outcome = "spawn completed" if (user_server(bob, "bob") or {}).get("ready") else "spawn failed, job cancelled"
         _record("hub restarted with a notebook pending", recovery, "none", outcome + "; no orphan job")
     finally:
         node(LOGIN).run(f"scancel {' '.join(fill)}")
     # bob starts again on the freed machine.
-    _record("hub restart: bob's new notebook ready", _spawn(bob, "bob", "burst"), "none")
-    _stop(bob, "bob")
+    _record("hub restart: bob's new notebook ready", spawn(bob, "bob", "burst"), "none")
+    stop(bob, "bob")

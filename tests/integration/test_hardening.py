@@ -6,7 +6,7 @@ shell command through batchspawner is refused at login."""
 import re
 
 import pytest
-from hub import BASE, LOGIN, _session
+from hub import BASE, LOGIN, new_session
 
 # The internal ports of the demo inventory's defaults: the hub's API, the
 # gateway's HTTP and TCP proxies.
@@ -85,7 +85,7 @@ def test_a_hostile_user_name_is_refused_at_login(node, ca_file, hostile_user):
     login = node(LOGIN)
     # PAM itself would let it in: the refusal is the hub's username_pattern.
     assert login.run(f"getent passwd '{hostile_user}'").rc == 0
-    session = _session(ca_file)
+    session = new_session(ca_file)
     page = session.get(f"{BASE}/hub/login", timeout=30)
     xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
     since = login.check_output("date '+%Y-%m-%d %H:%M:%S'")

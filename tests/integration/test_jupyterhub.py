@@ -9,7 +9,8 @@ import time
 
 import pytest
 import requests
-from hub import BASE, LOGIN, PORT, _login, _server, _session, _spawn, _stop
+from helpers import squeue, wait_until
+from hub import BASE, LOGIN, PORT, log_in, new_session, spawn, stop, user_server
 
 
 def _user_api(session, owner, path="api/status"):
@@ -23,30 +24,29 @@ def _user_api(session, owner, path="api/status"):
 
 
 def _jobs(node, user):
-    out = node(LOGIN).check_output(f"squeue --noheader --user={user} --format='%i|%u|%P|%q|%l|%N|%T'")
-    return [line.split("|") for line in out.splitlines() if line]
+    return squeue(node(LOGIN), "%i|%u|%P|%q|%l|%N|%T", f"--user={user}")
 
 
 @pytest.fixture(scope="module")
 def alice(ca_file, node):
     """alice logged in, with the default profile's server running."""
-    session = _login(ca_file, "alice")
+    session = log_in(ca_file, "alice")
     form = session.get(f"{BASE}/hub/spawn", timeout=30)
     assert 'name="profile"' in form.text and "Interactive" in form.text
-    print(f"\nspawn time (request to ready): {_spawn(session, 'alice', 'interactive'):.1f} s")
+    print(f"\nspawn time (request to ready): {spawn(session, 'alice', 'interactive'):.1f} s")
     yield session
-    _stop(session, "alice")
+    stop(session, "alice")
 
 
 def test_login_page_is_served_over_tls_only(ca_file):
-    reply = _session(ca_file).get(f"{BASE}/hub/login", timeout=30)
+    reply = new_session(ca_file).get(f"{BASE}/hub/login", timeout=30)
     assert reply.ok and 'name="password"' in reply.text
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"http://localhost:{PORT}/hub/login", timeout=10, proxies={"http": None, "https": None})
 
 
 def test_wrong_password_is_refused(ca_file):
-    session = _session(ca_file)
+    session = new_session(ca_file)
     page = session.get(f"{BASE}/hub/login", timeout=30)
     xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
     reply = session.post(f"{BASE}/hub/login", data={"username": "alice", "password": "wrong", "_xsrf": xsrf}, timeout=60)
@@ -86,7 +86,7 @@ def test_users_server_is_reached_through_the_proxy(alice):
 
 
 def test_another_user_cannot_reach_the_server(alice, ca_file):
-    bob = _login(ca_file, "bob")
+    bob = log_in(ca_file, "bob")
     page, reply = _user_api(bob, "alice")
     assert page.status_code == 403, (page.status_code, page.url)
     assert reply.status_code == 403, (reply.status_code, reply.url)
@@ -95,27 +95,23 @@ def test_another_user_cannot_reach_the_server(alice, ca_file):
 def test_server_and_job_survive_a_hub_restart(alice, node):
     job = _jobs(node, "alice")[0][0]
     node(LOGIN).check_output("systemctl restart jupyterhub")
-    deadline = time.monotonic() + 120
-    while True:
+
+    def back():
         try:
-            if alice.get(f"{BASE}/hub/health", timeout=10).ok and _server(alice, "alice"):
-                break
+            return alice.get(f"{BASE}/hub/health", timeout=10).ok and bool(user_server(alice, "alice"))
         except requests.RequestException:
-            pass
-        assert time.monotonic() < deadline, "hub not back after 120 s"
-        time.sleep(2)
+            return False
+
+    wait_until(back, 120, "hub not back", every=2)
     assert _jobs(node, "alice")[0][0] == job
     _, reply = _user_api(alice, "alice")
     assert reply.status_code == 200
 
 
 def test_stopping_the_server_ends_its_job(alice, node):
-    reply = _stop(alice, "alice")
+    reply = stop(alice, "alice")
     assert reply.status_code in (202, 204), reply.text
-    deadline = time.monotonic() + 90
-    while _jobs(node, "alice"):
-        assert time.monotonic() < deadline, _jobs(node, "alice")
-        time.sleep(2)
+    wait_until(lambda: not _jobs(node, "alice"), 90, lambda: _jobs(node, "alice"), every=2)
 
 
 def test_an_idle_server_is_culled_and_its_job_ends(ca_file, node):
@@ -123,13 +119,11 @@ def test_an_idle_server_is_culled_and_its_job_ends(ca_file, node):
     every = int(os.environ.get("JUPYTERHUB_CULL_EVERY", "300"))
     if timeout > 300:
         pytest.skip(f"the hub culls after {timeout} s; set JUPYTERHUB_CULL_TIMEOUT (Molecule does) to test it")
-    bob = _login(ca_file, "bob")
+    bob = log_in(ca_file, "bob")
     started = time.monotonic()
-    _spawn(bob, "bob", "burst")
+    spawn(bob, "bob", "burst")
     assert _jobs(node, "bob"), "no job for bob's server"
-    deadline = time.monotonic() + timeout + every + 120
-    while _server(bob, "bob") or _jobs(node, "bob"):
-        assert time.monotonic() < deadline, (_server(bob, "bob"), _jobs(node, "bob"))
-        time.sleep(5)
+    wait_until(lambda: not (user_server(bob, "bob") or _jobs(node, "bob")), timeout + every + 120,
+               lambda: (user_server(bob, "bob"), _jobs(node, "bob")), every=5)
     print(f"\nidle server culled and its job ended {time.monotonic() - started:.0f} s after it started "
           f"(timeout {timeout} s, checked every {every} s)")

@@ -13,7 +13,7 @@ the one of the host's Python (<name>.cp311.lock on Debian 12,
 import sys
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 # The collection's lock reader, imported as the unit tests do.
 sys.path.insert(0, str(ROOT / "collections"))

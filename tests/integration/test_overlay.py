@@ -10,18 +10,14 @@ allow only what the inventory asked for.
 """
 
 import json
-import os
-import pathlib
 import re
-import subprocess
 import time
 
 import pytest
-from hub import _login, _spawn, _stop
+from helpers import run_playbook, squeue, wait_until
+from hub import log_in, spawn, stop
 
 pytestmark = pytest.mark.overlay
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 CTL, LOGIN = "ctl", "login1"
 BEFORE = "/root/site-before"
@@ -57,29 +53,16 @@ def _diff(before, after):
     return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
 
 
-def _playbook(ansible_args, *args):
-    # Plain output: Molecule forces colour, which would start diff lines with escapes.
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-    return subprocess.run(["ansible-playbook", *ansible_args, *args], cwd=ROOT,
-                          capture_output=True, text=True, check=False, env=env)
-
-
-def _squeue(node, fmt, *args):
-    return node(CTL).check_output(f"squeue -h -a -o '{fmt}' " + " ".join(args))
-
-
-def _wait(check, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(2)
+def _states(node, *jobs):
+    """The state of each job, as squeue on ctl shows it (every partition)."""
+    return [state for job in jobs for (state,) in squeue(node(CTL), "%T", "-a", f"-j {job}")]
 
 
 def test_the_sites_long_job_runs_on_untouched(node):
     host = node(CTL)
     job = host.check_output("cat /root/site-long-job").split()
     job_id, node_before = job[0], job[1] if len(job) > 1 else "c1"
-    state = _squeue(node, "%i %T %N %M", f"-j {job_id}").split()
+    state = [field for job in squeue(node(CTL), "%i|%T|%N|%M", "-a", f"-j {job_id}") for field in job]
     suspended = host.check_output(f"sacct -X -n -j {job_id} -o Suspended").strip()
     print(f"\nthe site's long job {job_id}: {' '.join(state)}, suspended for {suspended}")
     assert state[:3] == [job_id, "RUNNING", node_before], state
@@ -161,32 +144,31 @@ def test_sand_suspends_a_job_of_the_site_on_a_full_node_and_resumes_it(node):
         "runuser -u carol -- sbatch --parsable -o /dev/null -p general -w c2 -n1 --mem=100M -t 30 --wrap 'sleep 600'").strip()
         for _ in range(cpus)]
     try:
-        _wait(lambda: all(_squeue(node, "%T", f"-j {i}").strip() == "RUNNING" for i in ids), 60,
-              "carol's jobs did not start on c2")
+        wait_until(lambda: _states(node, *ids) == ["RUNNING"] * len(ids), 60, "carol's jobs did not start on c2", every=2)
         t0 = time.monotonic()
         sand = login.check_output(
             "runuser -u alice -- sbatch --parsable -o /dev/null -p short -q burst -A datasci -w c2 -n1 --mem=100M -t 5 "
             "--wrap 'sleep 20'").strip()
-        _wait(lambda: _squeue(node, "%T", f"-j {sand}").strip() == "RUNNING", 60, "the sand job did not start")
+        wait_until(lambda: _states(node, sand) == ["RUNNING"], 60, "the sand job did not start", every=2)
         print(f"\nsand job started on a full c2 in {time.monotonic() - t0:.1f} s")
-        states = [_squeue(node, "%T", f"-j {i}").strip() for i in ids]
+        states = _states(node, *ids)
         assert "SUSPENDED" in states, states
-        _wait(lambda: all(_squeue(node, "%T", f"-j {i}").strip() == "RUNNING" for i in ids), 90,
-              "carol's suspended job did not resume after the sand job")
+        wait_until(lambda: _states(node, *ids) == ["RUNNING"] * len(ids), 90,
+                   "carol's suspended job did not resume after the sand job", every=2)
     finally:
         node(CTL).run("scancel " + " ".join(ids))
     test_the_sites_long_job_runs_on_untouched(node)
 
 
 def test_the_hub_spawns_a_notebook_as_a_job_in_the_bundles_partition(ca_file, node):
-    session = _login(ca_file, "alice")
+    session = log_in(ca_file, "alice")
     try:
-        _spawn(session, "alice", "interactive")
-        jobs = _squeue(node, "%u|%P|%q|%a|%T", "-u alice").splitlines()
+        spawn(session, "alice", "interactive")
+        jobs = squeue(node(CTL), "%u|%P|%q|%a|%T", "-a", "-u alice")
         print(f"\nalice's jobs: {jobs}")
-        assert "alice|short|interactive|datasci|RUNNING" in jobs
+        assert ["alice", "short", "interactive", "datasci", "RUNNING"] in jobs
     finally:
-        _stop(session, "alice")
+        stop(session, "alice")
 
 
 def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
@@ -207,8 +189,8 @@ def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
             "client = cluster.get_client()\nclient.wait_for_workers(1, timeout=600)\n"
             "print('READY', round(time.monotonic() - t0, 1))\n")
         print(f"\nnew_cluster() to one worker on the center's Slurm: {out.split()[-1]} s")
-        jobs = _squeue(node, "%u|%j|%P|%q|%a|%T", "-u alice").splitlines()
-        assert jobs.count("alice|dask-gateway|short|burst|datasci|RUNNING") == 2, jobs
+        jobs = squeue(node(CTL), "%u|%j|%P|%q|%a|%T", "-a", "-u alice")
+        assert jobs.count(["alice", "dask-gateway", "short", "burst", "datasci", "RUNNING"]) == 2, jobs
         results = []
         for attempt in range(3):
             out = k.run(
@@ -242,8 +224,8 @@ def test_the_preview_before_the_bundle_showed_the_fragment_and_changed_nothing(n
 
 def test_check_diff_shows_the_fragment_and_changes_nothing(node, ansible_args):
     before = node(CTL).check_output(f"cat {FRAGMENT}")
-    run = _playbook(ansible_args, "playbooks/slurm.yml", "--check", "--diff",
-                    "-e", '{"slurm_partitions": {"short": {"MaxTime": "3:00:00"}}}')
+    run = run_playbook(ansible_args, "playbooks/slurm.yml", "--check", "--diff",
+                       "-e", '{"slurm_partitions": {"short": {"MaxTime": "3:00:00"}}}')
     assert run.returncode == 0, run.stdout[-3000:]
     assert "MaxTime=2:00:00" in run.stdout and "MaxTime=3:00:00" in run.stdout, run.stdout[-3000:]
     assert re.search(r"^\+PartitionName=short .*MaxTime=3:00:00", run.stdout, re.M), run.stdout[-3000:]
@@ -254,8 +236,8 @@ def test_check_diff_shows_the_fragment_and_changes_nothing(node, ansible_args):
 def test_a_conflicting_key_is_reported_and_nothing_is_applied(node, ansible_args):
     before = node(CTL).check_output(f"md5sum {FRAGMENT} {SLURM_CONF}")
     config = _config(node(CTL).check_output("scontrol show config"))
-    run = _playbook(ansible_args, "playbooks/slurm.yml",
-                    "-e", '{"slurm_overlay_keys": ["PreemptType", "PreemptMode", "SchedulerParameters"]}')
+    run = run_playbook(ansible_args, "playbooks/slurm.yml",
+                       "-e", '{"slurm_overlay_keys": ["PreemptType", "PreemptMode", "SchedulerParameters"]}')
     assert run.returncode != 0
     print("\n" + "\n".join(line for line in run.stdout.splitlines() if "SchedulerParameters is set" in line)[:600])
     assert f"SchedulerParameters is set to bf_continue in {SLURM_CONF}:" in run.stdout, run.stdout[-3000:]
@@ -266,8 +248,8 @@ def test_a_conflicting_key_is_reported_and_nothing_is_applied(node, ansible_args
 
 def test_a_login_host_that_cannot_submit_stops_the_play(node, ansible_args):
     before = node(CTL).check_output(f"md5sum {FRAGMENT} {SLURM_CONF}")
-    run = _playbook(ansible_args, "playbooks/slurm.yml", "-e", "slurm_overlay_test_user=nobody",
-                    "-e", '{"slurm_partitions": {"short": {"MaxTime": "3:00:00"}}}')
+    run = run_playbook(ansible_args, "playbooks/slurm.yml", "-e", "slurm_overlay_test_user=nobody",
+                       "-e", '{"slurm_partitions": {"short": {"MaxTime": "3:00:00"}}}')
     assert run.returncode != 0
     assert "login1 cannot submit jobs as nobody (sbatch --test-only exited with" in run.stdout, run.stdout[-3000:]
     assert node(CTL).check_output(f"md5sum {FRAGMENT} {SLURM_CONF}") == before
@@ -275,8 +257,8 @@ def test_a_login_host_that_cannot_submit_stops_the_play(node, ansible_args):
 
 
 def test_another_platform_is_refused_by_the_first_play(ansible_args):
-    run = _playbook(ansible_args, "playbooks/validate.yml", "playbooks/platform_check.yml",
-                    "-e", "slurm_mode=managed", "-e", "slurm_cluster_name=center")
+    run = run_playbook(ansible_args, "playbooks/validate.yml", "playbooks/platform_check.yml",
+                       "-e", "slurm_mode=managed", "-e", "slurm_cluster_name=center")
     assert run.returncode != 0
     assert ("ctl runs Debian 13; in slurm_mode managed the bundle is tested on Debian 12 (bookworm) only"
             in run.stdout), run.stdout[-3000:]
@@ -290,21 +272,21 @@ EXTRA = json.dumps({"slurm_partitions": {"extra": {"PriorityTier": 1, "MaxTime":
 
 def test_a_removed_partition_and_qos_go_only_when_no_job_uses_them(node, ansible_args):
     ctl = node(CTL)
-    run = _playbook(ansible_args, "playbooks/slurm.yml", "-e", EXTRA)
+    run = run_playbook(ansible_args, "playbooks/slurm.yml", "-e", EXTRA)
     assert run.returncode == 0, run.stdout[-3000:]
     assert "PartitionName=extra" in ctl.check_output("scontrol show partition -o")
     job = node(LOGIN).check_output(
         "runuser -u alice -- sbatch --parsable -o /dev/null -p extra -q trial -A datasci -n1 --mem=50M -t 10 --wrap 'sleep 300'").strip()
     try:
-        run = _playbook(ansible_args, "playbooks/slurm.yml")
+        run = run_playbook(ansible_args, "playbooks/slurm.yml")
         assert run.returncode != 0
         assert f"partition extra is no longer listed, but jobs still use it ({job})" in run.stdout, run.stdout[-3000:]
         assert f"QOS trial (the bundle's) is no longer listed, but jobs still use it ({job})" in run.stdout
         assert "PartitionName=extra" in ctl.check_output("scontrol show partition -o")
     finally:
         ctl.run(f"scancel {job}")
-    _wait(lambda: _squeue(node, "%i", f"-j {job}").strip() == "", 60, "the job did not end")
-    run = _playbook(ansible_args, "playbooks/slurm.yml")
+    wait_until(lambda: not squeue(node(CTL), "%i", "-a", f"-j {job}"), 60, "the job did not end", every=2)
+    run = run_playbook(ansible_args, "playbooks/slurm.yml")
     assert run.returncode == 0, run.stdout[-3000:]
     partitions = _records(ctl.check_output("scontrol show partition -o"), "PartitionName")
     assert set(partitions) == {*SITE_PARTITIONS, "short"}

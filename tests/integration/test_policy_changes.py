@@ -4,10 +4,9 @@ without touching accounting, then applied to that attribute only."""
 
 import json
 import pathlib
-import subprocess
 
 import pytest
-from conftest import ROOT
+from helpers import run_playbook
 
 CONTROLLER = "ctl"
 FIELDS = "Name,Priority,MaxWall,MaxJobsPU,MaxSubmitPU,MaxTRESPU,UsageFactor,Flags"
@@ -21,11 +20,8 @@ def _burst(node):
 def _apply(ansible_args, qos, tmp_path, *extra):
     vars_file = pathlib.Path(tmp_path) / "qos.json"
     vars_file.write_text(json.dumps({"slurm_qos": qos}))
-    return subprocess.run(
-        ["ansible-playbook", *ansible_args, "playbooks/slurm.yml", "--limit", CONTROLLER,
-         "--tags", "slurm_controller", "-e", f"@{vars_file}", *extra],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
+    return run_playbook(ansible_args, "playbooks/slurm.yml", "--limit", CONTROLLER,
+                        "--tags", "slurm_controller", "-e", f"@{vars_file}", *extra)
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ them; the long jobs resume and complete their full work, never requeued.
 Then, with the machine full of sand that nothing may suspend, the spawn page
 tells the user why the notebook waits and when it is expected to start."""
 
-import shutil
 import time
 
 import pytest
-from hub import LOGIN, _login, _spawn, _stop, pending_messages, request_spawn
+from helpers import squeue, wait_until
+from hub import CHROMIUM, CHROMIUM_FLAGS, LOGIN, log_in, log_in_and_spawn, pending_messages, request_spawn, spawn, stop
 from kernel import Kernel
 
 # Seconds of work each long job does: one counter step per second of run
@@ -23,24 +23,16 @@ while [ "$n" -lt {ROCK_SECONDS} ]; do n=$((n + 1)); echo "$n" > "$f"; sleep 1; d
 """
 
 
-def _squeue(node, user):
-    out = node(LOGIN).check_output(f"squeue --noheader --user={user} --format='%i|%j|%P|%q|%T|%N'")
-    return [line.split("|") for line in out.splitlines() if line]
+def _jobs(node, user):
+    return squeue(node(LOGIN), "%i|%j|%P|%q|%T|%N", f"--user={user}")
 
 
 def _states(node, user, name=None):
-    return {job[0]: job[4] for job in _squeue(node, user) if name is None or job[1] == name}
+    return {job[0]: job[4] for job in _jobs(node, user) if name is None or job[1] == name}
 
 
 def _as(user, command):
     return f"runuser -u {user} -- {command}"
-
-
-def _wait(check, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(1)
 
 
 def _counter(node, job):
@@ -55,7 +47,7 @@ def rocks(node):
     login.check_output(_as("alice", "tee /home/alice/sand-test/rock.sh >/dev/null <<'EOF'\n" + ROCK_SCRIPT + "EOF"))
     jobs = [login.check_output(_as("alice", "sbatch --parsable --chdir=/home/alice/sand-test "
                                             "/home/alice/sand-test/rock.sh")).strip() for _ in range(2)]
-    _wait(lambda: list(_states(node, "alice", "rock").values()) == ["RUNNING"] * 2, 120, "the long jobs did not start")
+    wait_until(lambda: list(_states(node, "alice", "rock").values()) == ["RUNNING"] * 2, 120, "the long jobs did not start")
     idle = login.check_output("sinfo --noheader --states=idle,mixed --format=%N")
     assert idle == "", f"nodes with free CPUs left beside the long jobs: {idle}"
     yield jobs
@@ -69,10 +61,10 @@ def _sand_starts_by_suspending(node, rocks, start, user, name):
     stopped counting meanwhile."""
     t0 = time.monotonic()
     start()
-    _wait(lambda: "RUNNING" in _states(node, user, name).values(), 120, f"{name} of {user} did not start")
+    wait_until(lambda: "RUNNING" in _states(node, user, name).values(), 120, f"{name} of {user} did not start")
     seconds = time.monotonic() - t0
     suspended = [job for job, state in _states(node, "alice", "rock").items() if state == "SUSPENDED"]
-    assert suspended, f"no long job suspended for {name}: {_squeue(node, 'alice')}"
+    assert suspended, f"no long job suspended for {name}: {_jobs(node, 'alice')}"
     before = _counter(node, suspended[0])
     time.sleep(3)
     assert _counter(node, suspended[0]) == before, "a suspended job went on counting"
@@ -85,15 +77,15 @@ def test_a_burst_job_starts_at_once_by_suspending_a_long_job(node, rocks):
         "bob", "sbatch --parsable --chdir=/home/bob --job-name=burst-test --partition=short --qos=burst "
                "--cpus-per-task=1 --output=/dev/null --wrap='sleep 10'")), "bob", "burst-test")
     print(f"\nburst job on a full machine: running {seconds:.1f} s after sbatch")
-    _wait(lambda: not _states(node, "bob", "burst-test"), 120, "the burst job did not end")
-    _wait(lambda: list(_states(node, "alice", "rock").values()) == ["RUNNING"] * 2, 60,
-          "the long jobs did not resume after the burst job")
+    wait_until(lambda: not _states(node, "bob", "burst-test"), 120, "the burst job did not end")
+    wait_until(lambda: list(_states(node, "alice", "rock").values()) == ["RUNNING"] * 2, 60,
+               "the long jobs did not resume after the burst job")
 
 
 def test_a_notebook_and_a_dask_worker_start_on_the_full_machine(node, rocks, ca_file):
-    session = _login(ca_file, "bob")
+    session = log_in(ca_file, "bob")
     try:
-        seconds = _sand_starts_by_suspending(node, rocks, lambda: _spawn(session, "bob", "burst"), "bob", "jupyter-notebook")
+        seconds = _sand_starts_by_suspending(node, rocks, lambda: spawn(session, "bob", "burst"), "bob", "jupyter-notebook")
         print(f"\nnotebook on a full machine: ready {seconds:.1f} s after the spawn request")
         kernel = Kernel(session, "bob")
         try:
@@ -105,19 +97,19 @@ def test_a_notebook_and_a_dask_worker_start_on_the_full_machine(node, rocks, ca_
             _, took, result = out.split()[-3:]
             print(f"new_cluster() to 1 worker on a full machine: {took} s")
             assert result == "3"
-            dask = [job for job in _squeue(node, "bob") if job[1] == "dask-gateway"]
+            dask = [job for job in _jobs(node, "bob") if job[1] == "dask-gateway"]
             assert len(dask) == 2 and {job[3] for job in dask} == {"burst"}, dask
             assert "SUSPENDED" in _states(node, "alice", "rock").values()
             kernel.run("cluster.shutdown()")
         finally:
             kernel.close()
     finally:
-        _stop(session, "bob")
-    _wait(lambda: not _squeue(node, "bob"), 120, "bob's jobs did not end")
+        stop(session, "bob")
+    wait_until(lambda: not _jobs(node, "bob"), 120, "bob's jobs did not end")
 
 
 def test_the_long_jobs_resume_and_complete_their_full_work_without_requeue(node, rocks):
-    _wait(lambda: not _states(node, "alice", "rock"), ROCK_SECONDS + 300, "the long jobs did not end")
+    wait_until(lambda: not _states(node, "alice", "rock"), ROCK_SECONDS + 300, "the long jobs did not end")
     login = node(LOGIN)
     for job in rocks:
         # --duplicates lists every run of a job: a requeued job has two.
@@ -143,11 +135,11 @@ def test_a_long_job_starts_beside_sand(node):
                                                     "--time=5:00 --output=/dev/null --wrap='sleep 120'")).strip())
         time.sleep(1)
     try:
-        _wait(lambda: list(_states(node, "alice", "sand-one").values()) == ["RUNNING"] * 2, 60, "the sand did not start")
+        wait_until(lambda: list(_states(node, "alice", "sand-one").values()) == ["RUNNING"] * 2, 60, "the sand did not start")
         rock = login.check_output(_as("bob", "sbatch --parsable --chdir=/home/bob --job-name=beside --partition=batch "
                                              "--mem=100M --time=5:00 --output=/dev/null --wrap='sleep 30'")).strip()
-        _wait(lambda: _states(node, "bob", "beside").get(rock) == "RUNNING", 30,
-              f"a long job did not start beside sand: {_squeue(node, 'bob')}")
+        wait_until(lambda: _states(node, "bob", "beside").get(rock) == "RUNNING", 30,
+                   f"a long job did not start beside sand: {_jobs(node, 'bob')}")
     finally:
         login.run(f"scancel {' '.join(sand)}; scancel --user=bob --name=beside")
 
@@ -156,8 +148,8 @@ def test_a_long_job_starts_beside_sand(node):
 def sand_fills_the_machine(node):
     """Every compute CPU held by alice's burst jobs, which nothing suspends."""
     login = node(LOGIN)
-    _wait(lambda: login.check_output("sinfo --noheader --partition=short --states=allocated,mixed --format=%N") == "",
-          120, "the compute nodes did not become idle")
+    wait_until(lambda: login.check_output("sinfo --noheader --partition=short --states=allocated,mixed --format=%N") == "",
+               120, "the compute nodes did not become idle")
     jobs = []
     for _ in range(4):
         jobs.append(login.check_output(_as("alice", "sbatch --parsable --chdir=/home/alice --job-name=sand-fill "
@@ -166,19 +158,18 @@ def sand_fills_the_machine(node):
         # Slurm 22.05 on cgroup v1 can fail two jobs of one user that start
         # in the same instant on one node (cpuset "Device or resource busy").
         time.sleep(1)
-    _wait(lambda: list(_states(node, "alice", "sand-fill").values()) == ["RUNNING"] * 4, 60, "the sand did not start")
+    wait_until(lambda: list(_states(node, "alice", "sand-fill").values()) == ["RUNNING"] * 4, 60, "the sand did not start")
     yield
     login.run(f"scancel {' '.join(jobs)}")
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")
 def test_the_spawn_page_says_why_the_notebook_waits(node, ca_file, sand_fills_the_machine):
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, FLAGS, log_in_and_spawn
 
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
             page = browser.new_context(ignore_https_errors=True).new_page()
             log_in_and_spawn(page, "bob", "burst")
             page.wait_for_url("**/spawn-pending/bob**", timeout=60_000)
@@ -188,18 +179,18 @@ def test_the_spawn_page_says_why_the_notebook_waits(node, ca_file, sand_fills_th
         line = next(line for line in text.splitlines() if "Expected start" in line)
         print(f"\nspawn page on a machine full of sand: {line}")
         assert "(PENDING) waits in the Slurm queue:" in line
-        assert [job[4] for job in _squeue(node, "bob")] == ["PENDING"]
+        assert [job[4] for job in _jobs(node, "bob")] == ["PENDING"]
     finally:
-        _stop(_login(ca_file, "bob"), "bob")
-    _wait(lambda: not _squeue(node, "bob"), 120, "bob's pending job was not cancelled with the server")
+        stop(log_in(ca_file, "bob"), "bob")
+    wait_until(lambda: not _jobs(node, "bob"), 120, "bob's pending job was not cancelled with the server")
 
 
 def test_the_event_stream_carries_the_same_message(node, ca_file, sand_fills_the_machine):
-    session = _login(ca_file, "bob")
+    session = log_in(ca_file, "bob")
     try:
         request_spawn(session, "bob", "burst")
         messages = pending_messages(session, "bob", until=lambda m: "Expected start" in m, timeout=90)
         assert any("(PENDING) waits in the Slurm queue:" in m and "Expected start" in m for m in messages), messages
     finally:
-        _stop(session, "bob")
-    _wait(lambda: not _squeue(node, "bob"), 120, "bob's pending job was not cancelled with the server")
+        stop(session, "bob")
+    wait_until(lambda: not _jobs(node, "bob"), 120, "bob's pending job was not cancelled with the server")

@@ -2,24 +2,18 @@
 made to fail the way a center's site would: a prefix that is not shared,
 and a compute node that cannot launch jobs."""
 
-import subprocess
-
 import pytest
-from conftest import ROOT
+from helpers import run_playbook
 
 # After every other test, with the drills: one breaks a node for a minute.
 pytestmark = pytest.mark.fault_drill
 
 
-def _play(ansible_args, playbook, *extra):
-    return subprocess.run(["ansible-playbook", *ansible_args, str(ROOT / "playbooks" / playbook), *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-
-
 def test_the_storage_check_stops_on_a_prefix_that_is_not_shared(ansible_args, node):
     # /var/tmp is each container's own: a marker login1 writes there is not
     # on c1 and c2, as /opt/software is not at a site where it is node-local.
-    result = _play(ansible_args, "storage_check.yml", "-e", "miniforge_prefix=/var/tmp/hpcds-not-shared/miniforge3")
+    result = run_playbook(ansible_args, "playbooks/storage_check.yml", "-e", "miniforge_prefix=/var/tmp/hpcds-not-shared/miniforge3",
+                          timeout=600)
     assert result.returncode != 0, result.stdout[-3000:]
     assert ("miniforge_shared_storage is true, but a marker that login1 wrote in /var/tmp (the deepest existing "
             "directory of miniforge_prefix, /var/tmp/hpcds-not-shared/miniforge3) is not visible on c1, c2. "
@@ -31,7 +25,7 @@ def test_the_site_check_names_a_node_that_cannot_launch_jobs(ansible_args, node)
     c2 = node("c2")
     c2.check_output("chmod a-x /usr/sbin/slurmstepd")
     try:
-        result = _play(ansible_args, "site_check.yml")
+        result = run_playbook(ansible_args, "playbooks/site_check.yml", timeout=600)
     finally:
         c2.check_output("chmod a+x /usr/sbin/slurmstepd")
     assert result.returncode != 0, result.stdout[-3000:]
@@ -40,4 +34,4 @@ def test_the_site_check_names_a_node_that_cannot_launch_jobs(ansible_args, node)
     assert "c1 could not" not in result.stdout
     # Repaired, the same check passes.
     node("ctl").run("scontrol update nodename=c2 state=resume")
-    assert _play(ansible_args, "site_check.yml").returncode == 0
+    assert run_playbook(ansible_args, "playbooks/site_check.yml", timeout=600).returncode == 0

@@ -2,10 +2,9 @@
 the running containers."""
 
 import re
-import time
 
 import pytest
-from conftest import journal
+from helpers import journal, wait_until
 
 COMPUTE = ["c1", "c2"]
 LOGIN = "login1"
@@ -141,16 +140,17 @@ def _sacct(host, job_id, timeout=90):
     """The accounting record of a finished job, polled until slurmdbd has
     the whole of it (a record can show QOS "Unknown" until the job's start
     reached slurmdbd)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        out = host.check_output(
+    out = []
+
+    def complete():
+        out[:] = [host.check_output(
             f"sacct --jobs={job_id} --allocations --noheader --parsable2 --format=QOS,Partition,User,State"
-        )
-        fields = out.split("|")
-        if len(fields) == 4 and fields[-1] not in ("PENDING", "RUNNING") and fields[0] != "Unknown":
-            return fields
-        assert time.monotonic() < deadline, f"job {job_id}: no complete accounting record after {timeout} s: {out!r}"
-        time.sleep(2)
+        )]
+        fields = out[0].split("|")
+        return len(fields) == 4 and fields[-1] not in ("PENDING", "RUNNING") and fields[0] != "Unknown"
+
+    wait_until(complete, timeout, lambda: f"job {job_id}: no complete accounting record: {out[0]!r}", every=2)
+    return out[0].split("|")
 
 
 def test_burst_job_in_short_partition_is_accounted_with_its_qos(node):

@@ -10,11 +10,10 @@ import base64
 import json
 import os
 import pathlib
-import subprocess
 import time
 
 import pytest
-from conftest import ROOT
+from helpers import run_playbook, wait_until
 
 LOGIN = "login1"
 MINIFORGE = "/opt/software/miniforge3"
@@ -131,18 +130,11 @@ def test_real_conda_builds_an_environment(node):
     assert out.strip().splitlines()[-1] == "42"
 
 
-def _playbook(ansible_args, playbook, *args):
-    return subprocess.run(
-        ["ansible-playbook", *ansible_args, playbook, "--limit", LOGIN, *args],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
-
-
 def test_checksum_mismatch_is_refused_and_nothing_changes(node, ansible_args):
     host = node(LOGIN)
     before = host.file(MINIFORGE).linked_to
-    run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "miniforge",
-                    "-e", "miniforge_version=0.0.1-mismatch", "-e", "miniforge_installer_sha256=" + "0" * 64)
+    run = run_playbook(ansible_args, "playbooks/software.yml", "--limit", LOGIN, "--tags", "miniforge",
+                       "-e", "miniforge_version=0.0.1-mismatch", "-e", "miniforge_installer_sha256=" + "0" * 64)
     assert run.returncode != 0
     assert "The Miniforge installer has sha256" in run.stdout and "Nothing was installed" in run.stdout, run.stdout[-3000:]
     assert not host.file(f"{MINIFORGE}-0.0.1-mismatch").exists
@@ -169,7 +161,7 @@ def test_curated_env_switches_atomically_keeps_old_on_failure_and_rolls_back(nod
     v2 = _probe_env(tmp_path, 2, ["toolz==0.12.1", "six==1.16.0"], ["toolz", "six"])
     broken = _probe_env(tmp_path, 3, ["toolz==0.12.1", "six==1.16.0"], ["toolz", "six", "no_such_module_here"])
     try:
-        run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "curated_envs", "-e", v1)
+        run = run_playbook(ansible_args, "playbooks/software.yml", "--limit", LOGIN, "--tags", "curated_envs", "-e", v1)
         assert run.returncode == 0, run.stdout[-3000:]
         first = _live(login)
 
@@ -189,7 +181,7 @@ def test_curated_env_switches_atomically_keeps_old_on_failure_and_rolls_back(nod
         )
         time.sleep(1)
         started = time.monotonic()
-        run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "curated_envs", "-e", v2)
+        run = run_playbook(ansible_args, "playbooks/software.yml", "--limit", LOGIN, "--tags", "curated_envs", "-e", v2)
         switch_seconds = time.monotonic() - started
         reader.check_output("touch /tmp/probe.stop; sleep 1")
         assert run.returncode == 0, run.stdout[-3000:]
@@ -199,28 +191,26 @@ def test_curated_env_switches_atomically_keeps_old_on_failure_and_rolls_back(nod
         misses = reader.run("cat /tmp/probe.miss").stdout.count("miss")
         print(f"new version built and switched in {switch_seconds:.1f} s; reader saw {reads} reads, {misses} misses")
         assert reads > 100 and misses == 0
-        deadline = time.monotonic() + 60
-        while "toolz" not in reader.run("cat /tmp/probe.old").stdout:
-            assert time.monotonic() < deadline, reader.run("cat /tmp/probe.old").stdout
-            time.sleep(2)
+        wait_until(lambda: "toolz" in reader.run("cat /tmp/probe.old").stdout, 60,
+                   lambda: reader.run("cat /tmp/probe.old").stdout, every=2)
         assert reader.check_output("cat /tmp/probe.old").startswith(first + "/"), "the running process left its version"
 
-        run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "curated_envs", "-e", broken)
+        run = run_playbook(ansible_args, "playbooks/software.yml", "--limit", LOGIN, "--tags", "curated_envs", "-e", broken)
         assert run.returncode != 0
         assert "failed and was removed" in run.stdout, run.stdout[-3000:]
         assert _live(login) == second
         assert login.check_output(f"ls -d {ENVS}/probe-* | wc -l").strip() == "2"
 
-        run = _playbook(ansible_args, "playbooks/curated_env_rollback.yml", "-e", "curated_envs_rollback=probe")
+        run = run_playbook(ansible_args, "playbooks/curated_env_rollback.yml", "--limit", LOGIN, "-e", "curated_envs_rollback=probe")
         assert run.returncode == 0, run.stdout[-3000:]
         assert _live(login) == first
-        run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "curated_envs", "-e", v2)
+        run = run_playbook(ansible_args, "playbooks/software.yml", "--limit", LOGIN, "--tags", "curated_envs", "-e", v2)
         assert run.returncode == 0 and "pinned by a rollback" in run.stdout, run.stdout[-3000:]
         assert _live(login) == first
 
-        run = _playbook(ansible_args, "playbooks/curated_env_rollback.yml", "-e", "curated_envs_release=probe")
+        run = run_playbook(ansible_args, "playbooks/curated_env_rollback.yml", "--limit", LOGIN, "-e", "curated_envs_release=probe")
         assert run.returncode == 0, run.stdout[-3000:]
-        run = _playbook(ansible_args, "playbooks/software.yml", "--tags", "curated_envs", "-e", v2)
+        run = run_playbook(ansible_args, "playbooks/software.yml", "--limit", LOGIN, "--tags", "curated_envs", "-e", v2)
         assert run.returncode == 0, run.stdout[-3000:]
         assert _live(login) == second
     finally:
