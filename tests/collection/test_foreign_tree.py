@@ -11,10 +11,12 @@ copy, so the test would fail if validation did not run from it.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
 import sys
+import tarfile
 import textwrap
 
 import pytest
@@ -94,7 +96,7 @@ def center(tmp_path_factory):
     (tree / "inventory" / "group_vars" / "all" / "main.yml").write_text(GROUP_VARS)
     (tree / "center.yml").write_text(PLAYBOOK)
     (base / "links" / "release-1").mkdir(parents=True)
-    return {"base": base, "tree": tree, "env": env}
+    return {"base": base, "tree": tree, "env": env, "tarball": tarballs[0]}
 
 
 def test_the_collection_is_installed_from_the_tarball_not_the_checkout(center):
@@ -104,8 +106,19 @@ def test_the_collection_is_installed_from_the_tarball_not_the_checkout(center):
     for part in ("roles/slurm/tasks/validate.yml", "plugins/modules/atomic_symlink.py",
                  "plugins/module_utils/slurm_vocab.py", "playbooks/validate.yml"):
         assert (installed / part).is_file(), part
-    for dev_only in ("ansible.cfg", "Makefile", "collections", ".venv", "tests"):
+    for dev_only in ("ansible.cfg", "Makefile", "collections", ".venv", "tests", "molecule", ".config"):
         assert not (installed / dev_only).exists(), dev_only
+
+
+def test_the_container_site_of_the_demo_and_the_tests_is_not_shipped(center):
+    """roles/container_site is a fixture of the demo and the tests, and
+    community.docker (which it needs) no dependency of the collection."""
+    with tarfile.open(center["tarball"]) as tarball:
+        names = tarball.getnames()
+        manifest = json.load(tarball.extractfile("MANIFEST.json"))
+    assert "roles/slurm/tasks/validate.yml" in names
+    assert [name for name in names if name.startswith(("roles/container_site", "playbooks/container_site"))] == []
+    assert "community.docker" not in manifest["collection_info"]["dependencies"], manifest["collection_info"]
 
 
 def test_no_ansible_cfg_of_ours_is_read(center):
