@@ -11,7 +11,7 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay bench bench-down lock
+.PHONY: demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay molecule-fast bench bench-down lock
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -99,6 +99,10 @@ collection: venv
 
 molecule: setup
 	molecule test --scenario-name managed_site
+
+## molecule-fast: the roles that need no Slurm (Miniforge, the curated environments, the login firewall) on one container, in minutes
+molecule-fast: setup
+	molecule test --scenario-name roles_without_slurm
 
 ## molecule-overlay: the bundle laid over a center's own Slurm 24.11 on Debian 13 (docs/overlay.md)
 molecule-overlay: setup image-trixie
