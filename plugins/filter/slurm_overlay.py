@@ -10,7 +10,10 @@ own, included by the site's slurm.conf, holding only
   preset: the sand partition `short`), on the inventory's compute nodes, and
 - the slurm.conf keys the site hands it by name (`slurm_overlay_keys`),
 
-and applies it with `scontrol reconfigure`. `slurm_overlay_plan` takes what
+and applies it with `scontrol reconfigure`. Its partition lines are written
+as managed mode writes slurm.conf's (plugins/module_utils/slurm_partition.py:
+inventory host names as their slurm_node_name, `nodes: ALL` as every node of
+the site's Slurm). `slurm_overlay_plan` takes what
 `hpc.datasci.slurm_site_info` read from the running site and the role's
 effective settings, and returns the fragment's lines, the partitions it
 removes, and every reason not to apply it (each naming the key or variable
