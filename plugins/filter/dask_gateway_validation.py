@@ -21,11 +21,11 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import sand_memory_problem
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     TIME_FORMATS,
     SlurmValueError,
     over_time_limit,
-    sand_memory_problem,
     time_minutes,
 )
 

@@ -35,11 +35,11 @@ import ipaddress
 import os
 import re
 
+from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import sand_memory_problem
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SlurmValueError,
     over_time_limit,
     parse_memory_mb,
-    sand_memory_problem,
     time_minutes,
 )
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import scontrol_records
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import scontrol_config, scontrol_records
 
 JOB_NAME = "hpc-datasci-site-check"
 TIMEOUT_CODES = (124, 137)
@@ -51,9 +51,6 @@ SLURM_REASONS = ("not responding", "batch job complete failure", "kill task fail
                  "health check", "reboot timed out", "suspend failure", "resume failure", "resumetimeout")
 BUSY = ("ALLOCATED",)
 _JOB_ID = re.compile(r"(?:\bjobid |\bjob |\bJobId=|\bStepId=|\ballocation )(\d+)")
-_LOG_FILE = re.compile(r"^\s*SlurmdLogFile\s*=\s*(\S+)", re.MULTILINE)
-_SLURM_USER = re.compile(r"^\s*SlurmUser\s*=\s*([^\s(]+)", re.MULTILINE)
-_RESUME_TIMEOUT = re.compile(r"^\s*ResumeTimeout\s*=\s*(\d+)", re.MULTILINE)
 _REASON_BY = re.compile(r"\[([^\]@\s]+)@[^\]]*\]\s*$")
 _PENDING = re.compile(r"^hpc-datasci-site-check: job (\d+) was (\S+), reason: (.*)$", re.MULTILINE)
 
@@ -148,11 +145,17 @@ def scontrol_nodes(text):
     return scontrol_records(text, "NodeName")
 
 
+def _config_word(show_config, key):
+    """The first word of a key's value in `scontrol show config` (read by
+    slurm_conf_reader; "300 sec" -> "300"), or "" when it is not there."""
+    words = scontrol_config(show_config).get(key, "").split()
+    return words[0] if words else ""
+
+
 def slurm_user(show_config):
     """SlurmUser of `scontrol show config` ("SlurmUser = slurm(64030)" ->
     "slurm"); "slurm" when it is not there."""
-    match = _SLURM_USER.search(show_config or "")
-    return match.group(1) if match else "slurm"
+    return _config_word(show_config, "SlurmUser").split("(")[0] or "slurm"
 
 
 def _set_by(reason):
@@ -227,8 +230,8 @@ def site_check_node_timeout(state, show_config, timeout):
     which Slurm first powers up."""
     timeout = int(timeout)
     if (state or {}).get("powered_down"):
-        match = _RESUME_TIMEOUT.search(show_config or "")
-        timeout += int(match.group(1)) if match else 60
+        seconds = _config_word(show_config, "ResumeTimeout")
+        timeout += int(seconds) if seconds.isdigit() else 60
     return timeout
 
 
@@ -352,10 +355,10 @@ def site_check_srun_argv(data):
 def slurmd_log_file(show_config, node, hostname=""):
     """SlurmdLogFile of `scontrol show config` with %n and %h filled in; ""
     when slurmd logs to the journal."""
-    match = _LOG_FILE.search(show_config or "")
-    if not match or match.group(1) in ("(null)", ""):
+    path = _config_word(show_config, "SlurmdLogFile")
+    if path in ("(null)", ""):
         return ""
-    return match.group(1).replace("%n", node).replace("%h", hostname or node)
+    return path.replace("%n", node).replace("%h", hostname or node)
 
 
 def slurmd_log_argv(show_config, node, lines=400):

@@ -10,55 +10,49 @@ from __future__ import annotations
 import json
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import (
+    SlurmConfLineError,
+    conf_value,
+    hostlist_collect,
+    hostlist_expand,
+    partition_line,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import SLURM_CONF_RESTART_KEYS
-
-try:
-    import hostlist
-except ImportError:  # pragma: no cover - reported when a filter is used
-    hostlist = None
-
-
-def _require_hostlist():
-    if hostlist is None:
-        raise AnsibleFilterError(
-            "the python-hostlist package is missing on the control machine: "
-            "install the bundle's requirements.txt into the Python that runs Ansible"
-        )
 
 
 def slurm_conf_value(value):
     """Render one value the way slurm.conf spells it."""
-    if value is True:
-        return "YES"
-    if value is False:
-        return "NO"
-    if isinstance(value, (list, tuple)):
-        return ",".join(slurm_conf_value(v) for v in value)
-    return str(value)
+    return conf_value(value)
 
 
 def slurm_hostlist(names):
     """Compress host names (a list, or a hostlist string) to Slurm's ranges."""
-    _require_hostlist()
-    if isinstance(names, str):
-        names = slurm_hostlist_expand(names)
-    names = [str(n) for n in names]
-    if not names:
-        raise AnsibleFilterError("slurm_hostlist: the list of host names is empty")
-    return hostlist.collect_hostlist(names)
+    try:
+        return hostlist_collect(names)
+    except SlurmConfLineError as err:
+        raise AnsibleFilterError(str(err)) from err
 
 
 def slurm_hostlist_expand(value):
     """Expand a hostlist ("c[01-03],gpu1") or a list of hostlists to names."""
-    _require_hostlist()
-    items = [value] if isinstance(value, str) else list(value)
-    names = []
-    for item in items:
-        try:
-            names.extend(hostlist.expand_hostlist(str(item)))
-        except hostlist.BadHostlist as err:
-            raise AnsibleFilterError(f"'{item}' is not a valid hostlist: {err}") from err
-    return names
+    try:
+        return hostlist_expand(value)
+    except SlurmConfLineError as err:
+        raise AnsibleFilterError(str(err)) from err
+
+
+def slurm_partition_line(partition, node_names, node_name_of=None):
+    """The PartitionName line of one partition of the role's effective
+    slurm_partitions: its nodes (default: `node_names`, every compute node)
+    with each compute host written as its Slurm NodeName (`node_name_of`:
+    {host: NodeName}), ALL as it is, then its keys in order. Overlay mode's
+    fragment writes its lines with the same function."""
+    if not isinstance(partition, dict) or "name" not in partition:
+        raise AnsibleFilterError(f"slurm_partition_line: bad partition {partition!r}")
+    try:
+        return partition_line(partition, node_names, node_name_of)
+    except SlurmConfLineError as err:
+        raise AnsibleFilterError(f"slurm_partitions.{partition['name']}.nodes: {err}") from err
 
 
 def slurm_node_lines(nodes):
@@ -104,4 +98,5 @@ class FilterModule:
             "slurm_hostlist": slurm_hostlist,
             "slurm_hostlist_expand": slurm_hostlist_expand,
             "slurm_node_lines": slurm_node_lines,
+            "slurm_partition_line": slurm_partition_line,
         }

@@ -10,7 +10,10 @@ own, included by the site's slurm.conf, holding only
   preset: the sand partition `short`), on the inventory's compute nodes, and
 - the slurm.conf keys the site hands it by name (`slurm_overlay_keys`),
 
-and applies it with `scontrol reconfigure`. `slurm_overlay_plan` takes what
+and applies it with `scontrol reconfigure`. Its partition lines are written
+as managed mode writes slurm.conf's (plugins/module_utils/slurm_partition.py:
+inventory host names as their slurm_node_name, `nodes: ALL` as every node of
+the site's Slurm). `slurm_overlay_plan` takes what
 `hpc.datasci.slurm_site_info` read from the running site and the role's
 effective settings, and returns the fragment's lines, the partitions it
 removes, and every reason not to apply it (each naming the key or variable
@@ -27,6 +30,7 @@ reported, never taken over.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 
@@ -37,6 +41,13 @@ from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import (
     slurm_hostlist_expand,
 )
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import reconfigure_applies_all
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import (
+    SlurmConfLineError,
+    is_all_nodes,
+    partition_attributes,
+    partition_line,
+    partition_nodes,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SLURM_CONF_KEYS,
     SLURM_CONF_RESTART_KEYS,
@@ -125,6 +136,7 @@ class _Plan:
         self.handed = list(data.get("handed_keys") or [])
         self.partitions = list(data.get("partitions") or [])
         self.node_names = list(data.get("node_names") or [])
+        self.node_name_of = dict(data.get("node_name_of") or {})
         self.sand_mode = data.get("sand_mode")
         self.sand_partition = data.get("sand_partition")
         self.version = self.site.get("version")
@@ -184,7 +196,7 @@ class _Plan:
         lines = []
         for partition in self.partitions:
             name = str(partition["name"])
-            attrs = {k: v for k, v in partition.items() if k not in ("name", "nodes")}
+            attrs = partition_attributes(partition)
             lower = _lower_keys(attrs)
             if name in site:
                 self.errors.append(
@@ -193,11 +205,11 @@ class _Plan:
                     f"(slurm_partitions: {{{name}: null, <new name>: {{...}}}}).")
                 continue
             try:
-                nodes = slurm_hostlist_expand(partition.get("nodes") or self.node_names)
-            except AnsibleFilterError as err:
+                nodes = partition_nodes(partition, self.node_names, self.node_name_of)
+            except SlurmConfLineError as err:
                 self.errors.append(f"slurm_partitions.{name}.nodes: {err}")
                 continue
-            unknown = [n for n in nodes if known_nodes and n not in known_nodes]
+            unknown = [n for n in nodes if known_nodes and n not in known_nodes and not is_all_nodes(n)]
             if unknown or not nodes:
                 self.errors.append(
                     f"slurm_partitions.{name}: the nodes {', '.join(unknown) or '(none)'} are not nodes of "
@@ -217,12 +229,12 @@ class _Plan:
                     f"slurm_partitions.{name}: the site's PartitionName=DEFAULT sets {shown}, which the bundle's "
                     f"partition would inherit (its fragment is read after the site's lines): give the partition "
                     f"its own value of each in slurm_partitions.{name}.")
-            below = {n: a for n, a in site.items() if self._nodes_of(a) & set(nodes)}
+            # ALL: every node of the site's Slurm, so every site partition with nodes lies below.
+            covered = known_nodes if any(is_all_nodes(n) for n in nodes) else set(nodes)
+            below = {n: a for n, a in site.items() if self._nodes_of(a) & covered}
             if name == self.sand_partition:
                 self._sand_partition(name, attrs, lower, below)
-            line = f"PartitionName={name} Nodes={slurm_hostlist(nodes)}"
-            line += "".join(f" {k}={slurm_conf_value(v)}" for k, v in attrs.items())
-            lines.append(line)
+            lines.append(partition_line({"name": name, "nodes": nodes, **attrs}, self.node_names))
         return lines
 
     def _sand_partition(self, name, attrs, lower, below):
@@ -385,9 +397,19 @@ def slurm_overlay_plan(data):
     inventory's slurm_controller hosts), slurm_user (the SlurmUser the role
     assumes).
 
-    Returns {lines, keys, partitions, removed, errors}: `lines` are the
-    fragment's (keys first, then partitions), `removed` the partitions of the
-    last fragment that this one drops.
+    node_name_of ({inventory host: Slurm NodeName} of the compute hosts:
+    partitions' nodes may name either) is optional.
+
+    Returns {lines, keys, partitions, removed, errors, cluster_name, marker,
+    include_target, configless, pending}: `lines` are the fragment's (keys
+    first, then partitions), `removed` the partitions of the last fragment
+    that this one drops; `cluster_name` the cluster's name in the accounting
+    (the inventory's, else the site's running ClusterName) and `marker` what
+    marks the bundle's QOS and accounts there; `include_target` the name the
+    site's slurm.conf includes the fragment by; `configless` whether the site
+    runs configless (then only the controllers get the fragment); `pending`
+    whether slurmctld does not run the fragment yet (a run stopped before
+    `scontrol reconfigure`, or a site that reverted).
     """
     if not isinstance(data, Mapping) or not isinstance(data.get("site"), Mapping):
         raise AnsibleFilterError("slurm_overlay_plan expects a dict with `site` (slurm_site_info's result)")
@@ -404,31 +426,81 @@ def slurm_overlay_plan(data):
     partition_lines = plan.partition_lines()
     removed = plan.removed()
     lines = [f"{k}={slurm_conf_value(v)}" for k, v in keys.items()] + partition_lines
-    return {
+    result = {
         "lines": lines,
         "keys": keys,
         "partitions": [str(p["name"]) for p in plan.partitions],
         "removed": removed,
         "errors": plan.errors,
     }
+    result.update(_site_facts(data))
+    result["pending"] = len(slurm_overlay_applied_errors({"plan": result, "site": data["site"]})) > 0
+    return result
+
+
+def _site_facts(data):
+    """What the run takes from the site's Slurm besides the fragment: the
+    cluster's name and the marker of the bundle's records in the accounting,
+    how slurm.conf includes the fragment, whether the site runs configless."""
+    site = data["site"]
+    config = site.get("config") or {}
+    cluster = str(data.get("cluster_name") or "") or str(config.get("ClusterName") or "")
+    fragment, conf = str(site.get("fragment_path") or ""), str(site.get("conf_path") or "")
+    # The fragment's bare name when it lies beside slurm.conf (the form
+    # configless sites need), else its path.
+    same_dir = posixpath.dirname(fragment) == posixpath.dirname(conf)
+    return {
+        "cluster_name": cluster,
+        # Per cluster, as clusters may share one slurmdbd.
+        "marker": f"hpc.datasci overlay {cluster}",
+        "include_target": posixpath.basename(fragment) if same_dir else fragment,
+        "configless": "enable_configless" in str(config.get("SlurmctldParameters") or ""),
+    }
+
+
+def _flatten(value):
+    """The names of a list of QOS names, nested lists flattened and null
+    entries dropped (as Ansible's `flatten` does)."""
+    if isinstance(value, (list, tuple)):
+        return [name for item in value for name in _flatten(item)]
+    return [] if value in (None, "None", "null") else [value]
+
+
+def slurm_qos_in_use(accounts, partitions):
+    """The QOS names that the inventory's accounts and partitions use, in
+    order, each once: every account's qos and default_qos, every
+    partition's QOS and the names of its AllowQos (not ALL). A QOS of these
+    must exist (the bundle's or the site's) before accounts and partitions
+    may name it."""
+    names = []
+    for account in accounts or []:
+        names.extend(str(q) for q in _flatten(account.get("qos", [])))
+    names.extend(str(a["default_qos"]) for a in accounts or [] if a.get("default_qos"))
+    names.extend(str(p["QOS"]) for p in partitions or [] if p.get("QOS"))
+    allowed = ",".join(slurm_conf_value(p["AllowQos"]) for p in partitions or [] if p.get("AllowQos"))
+    names.extend(n for n in allowed.split(",") if n not in ("", "ALL"))
+    return list(dict.fromkeys(names))
 
 
 def slurm_overlay_qos_plan(data):
     """Which QOS the bundle may create or change, which of its own it
     deletes, and the reasons not to go on.
 
-    `data`: qos (the role's effective QOS names), existing (records of
-    `sacctmgr show qos`: dicts with Name and Description), jobs (active jobs
-    as slurm_site_info reads them), marker (the Description of the bundle's
-    QOS and Organization of the bundle's accounts), referenced (QOS names
-    slurm_accounts and the bundle's partitions use), accounts (the names of
-    slurm_accounts) and existing_accounts (records of `sacctmgr show
-    account`: Name, Organization). Returns {delete, errors}.
+    `data`: qos (the role's effective QOS: dicts with a name), existing
+    (records of `sacctmgr show qos`: dicts with Name and Description), jobs
+    (active jobs as slurm_site_info reads them), marker (the Description of
+    the bundle's QOS and Organization of the bundle's accounts), accounts
+    (slurm_accounts), partitions (the role's effective partitions) and
+    existing_accounts (records of `sacctmgr show account`: Name,
+    Organization). Every QOS that the accounts and partitions name
+    (slurm_qos_in_use) must be the bundle's or the site's. Returns {delete,
+    errors}: `delete` the bundle's QOS that are no longer listed and that no
+    job uses.
     """
     if not isinstance(data, Mapping) or not data.get("marker"):
         raise AnsibleFilterError("slurm_overlay_qos_plan expects a dict with the QOS marker")
     marker = data["marker"]
-    wanted = [str(q) for q in data.get("qos") or []]
+    wanted = [str(q.get("name")) for q in data.get("qos") or []]
     existing = {str(r.get("Name")): r for r in data.get("existing") or [] if r.get("Name")}
     errors, delete = [], []
     for name in wanted:
@@ -439,12 +511,13 @@ def slurm_overlay_qos_plan(data):
                 f"'{record.get('Description') or ''}') and is not the bundle's; the bundle never changes "
                 f"a QOS of the site's. Drop it from the bundle's (slurm_qos: {{{name}: null}}) and give the "
                 f"bundle's QOS another name (and the hub's profiles and the gateway with it).")
-    for name in sorted({str(q) for q in data.get("referenced") or []} - set(wanted) - set(existing)):
+    referenced = slurm_qos_in_use(data.get("accounts"), data.get("partitions"))
+    for name in sorted(set(referenced) - set(wanted) - set(existing)):
         errors.append(
             f"slurm_accounts or slurm_partitions name QOS {name}, which is neither the bundle's (slurm_qos) nor one of the "
             f"site's ({', '.join(sorted(existing)) or 'none'}): correct the name, or add it to slurm_qos.")
     accounts = {str(r.get("Name")): r for r in data.get("existing_accounts") or [] if r.get("Name")}
-    for name in data.get("accounts") or []:
+    for name in [account.get("name") for account in data.get("accounts") or []]:
         record = accounts.get(str(name))
         if record is not None and record.get("Organization") != marker:
             errors.append(
@@ -500,4 +573,5 @@ class FilterModule:
             "slurm_overlay_handed_key_errors": handed_key_errors,
             "slurm_overlay_plan": slurm_overlay_plan,
             "slurm_overlay_qos_plan": slurm_overlay_qos_plan,
+            "slurm_qos_in_use": slurm_qos_in_use,
         }

@@ -40,6 +40,7 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     QOS,
     SlurmValueError,
     allowed_attributes,
+    format_memory_mb,
     time_minutes,
 )
 
@@ -478,11 +479,38 @@ def slurm_policy(policy):
     }
 
 
+def sand_memory_problem(what, memory_mb, partition, policy):
+    """Why a job of ``memory_mb`` MiB in ``partition`` cannot start on a
+    machine full of long jobs (a sentence starting with ``what``), or None.
+    ``policy`` is the slurm role's policy: in suspend mode, `sand_partition`
+    and `sand_memory_mb` (the memory the lower partitions leave free on the
+    smallest node; None while node sizes are unknown)."""
+    free = policy.get('sand_memory_mb')
+    if policy.get('sand_mode') != 'suspend' or free in (None, '') or partition != policy.get('sand_partition'):
+        return None
+    if memory_mb <= int(free):
+        return None
+    return ('%s asks %s of memory, but while long jobs fill a node sand finds only %s free on the smallest '
+            'compute node (slurm_sand_memory_percent %s): on a full machine it would never start; ask less '
+            'memory or raise slurm_sand_memory_percent'
+            % (what, format_memory_mb(memory_mb), format_memory_mb(int(free)), policy.get('sand_memory_percent')))
+
+
+def slurm_qos_unlisted(records, qos):
+    """The QOS of `sacctmgr show qos` (`records`: dicts with Name) that the
+    role's effective QOS (`qos`: dicts with a name) do not list, but never
+    `normal` (Slurm's default QOS): those slurm_qos_purge deletes in
+    managed mode."""
+    keep = {str(q.get("name")) for q in qos or []} | {"normal"}
+    return [str(r["Name"]) for r in records or [] if r.get("Name") is not None and str(r["Name"]) not in keep]
+
+
 class FilterModule:
     """The effective Slurm policy of a site."""
 
     def filters(self):
         return {
             "slurm_policy": slurm_policy,
+            "slurm_qos_unlisted": slurm_qos_unlisted,
             "slurm_short_share_cpus": slurm_short_share_cpus,
         }

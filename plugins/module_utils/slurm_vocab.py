@@ -114,23 +114,6 @@ def over_time_limit(minutes, limit):
     return limit_minutes is not None and (minutes is None or minutes > limit_minutes)
 
 
-def sand_memory_problem(what, memory_mb, partition, policy):
-    """Why a job of ``memory_mb`` MiB in ``partition`` cannot start on a
-    machine full of long jobs (a sentence starting with ``what``), or None.
-    ``policy`` is the slurm role's policy: in suspend mode, `sand_partition`
-    and `sand_memory_mb` (the memory the lower partitions leave free on the
-    smallest node; None while node sizes are unknown)."""
-    free = policy.get('sand_memory_mb')
-    if policy.get('sand_mode') != 'suspend' or free in (None, '') or partition != policy.get('sand_partition'):
-        return None
-    if memory_mb <= int(free):
-        return None
-    return ('%s asks %s of memory, but while long jobs fill a node sand finds only %s free on the smallest '
-            'compute node (slurm_sand_memory_percent %s): on a full machine it would never start; ask less '
-            'memory or raise slurm_sand_memory_percent'
-            % (what, format_memory_mb(memory_mb), format_memory_mb(int(free)), policy.get('sand_memory_percent')))
-
-
 def format_time(seconds):
     """Seconds as Slurm prints a time: [D-]HH:MM:SS; None as UNLIMITED."""
     if seconds is None:

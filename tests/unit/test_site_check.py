@@ -1,5 +1,7 @@
 """The site check's choices and exact messages (plugins/filter/site_check.py)."""
 
+import pathlib
+
 import pytest
 from _filters import load_filter
 
@@ -120,6 +122,17 @@ def test_node_timeout_allows_for_power_up(state, seconds):
 
 def test_slurm_user_defaults_to_slurm():
     assert check.slurm_user("") == "slurm"
+
+
+@pytest.mark.parametrize("release", ["22.05", "24.11"])
+def test_the_keys_of_real_show_config_output(release):
+    config = (pathlib.Path(__file__).parent / "fixtures" / f"slurm-{release}" / "scontrol_show_config.txt").read_text()
+    assert check.slurm_user(config) == "slurm"
+    assert check.site_check_node_timeout(node("IDLE+POWERED_DOWN"), config, 120) == 180
+    assert check.slurmd_log_file(config, "c1") == "/var/log/slurm/slurmd.log"
+    # Unset, or not a number: Slurm's default ResumeTimeout of 60 s.
+    assert check.site_check_node_timeout(node("IDLE~"), "SlurmUser = (null)", 120) == 180
+    assert check.slurm_user("SlurmUser = (null)") == "slurm"
 
 
 # --- commands ---

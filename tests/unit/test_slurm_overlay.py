@@ -13,6 +13,7 @@ from ansible_collections.hpc.datasci.plugins.filter.slurm_overlay import (
     slurm_overlay_applied_errors,
     slurm_overlay_plan,
     slurm_overlay_qos_plan,
+    slurm_qos_in_use,
 )
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import (
     parse_conf,
@@ -230,8 +231,9 @@ MARKER = "hpc.datasci overlay"
 
 
 def qos_plan(existing, jobs=(), wanted=("interactive", "burst"), referenced=()):
-    return slurm_overlay_qos_plan({"qos": list(wanted), "existing": existing, "jobs": list(jobs),
-                                   "marker": MARKER, "referenced": list(referenced)})
+    return slurm_overlay_qos_plan({"qos": [{"name": q} for q in wanted], "existing": existing, "jobs": list(jobs),
+                                   "marker": MARKER, "accounts": [{"name": "datasci", "qos": list(referenced)}],
+                                   "partitions": []})
 
 
 def test_the_bundles_qos_are_created_or_changed_and_the_sites_left_alone():
@@ -282,7 +284,7 @@ def test_after_reconfigure_missing_partitions_and_keys_are_reported():
 
 def test_the_filters_are_registered():
     assert set(FilterModule().filters()) == {"slurm_overlay_applied_errors", "slurm_overlay_handed_key_errors",
-                                             "slurm_overlay_plan", "slurm_overlay_qos_plan"}
+                                             "slurm_overlay_plan", "slurm_overlay_qos_plan", "slurm_qos_in_use"}
 
 
 # --- the plan on real output of both releases ------------------------------------
@@ -368,10 +370,103 @@ def test_times_spelled_as_scontrol_prints_them_are_the_same(key, running, wanted
 
 
 def test_an_account_of_the_sites_named_in_slurm_accounts_is_reported():
-    data = {"qos": [], "existing": [], "jobs": [], "marker": MARKER, "accounts": ["physics", "datasci"],
+    data = {"qos": [], "existing": [], "jobs": [], "marker": MARKER, "accounts": [{"name": "physics"}, {"name": "datasci"}],
             "existing_accounts": [{"Name": "physics", "Organization": "physics dept"},
                                   {"Name": "datasci", "Organization": MARKER}]}
     assert slurm_overlay_qos_plan(data)["errors"] == [
         "slurm_accounts: account physics already exists at the site (Organization 'physics dept') and is not the "
         "bundle's; the bundle never changes an account of the site's. Give the bundle's account another name (and "
         "jupyterhub_slurm_account and dask_gateway_account with it)."]
+
+
+# --- what the run takes from the site besides the fragment ------------------------
+def test_the_plan_names_the_cluster_marker_and_include_from_the_sites_reading():
+    result = plan()
+    assert {k: result[k] for k in ("cluster_name", "marker", "include_target", "configless", "pending")} == {
+        "cluster_name": "center", "marker": "hpc.datasci overlay center", "include_target": "hpc-datasci.conf",
+        "configless": False, "pending": True}
+    # The inventory's name when set; a fragment elsewhere is included by its path; configless.
+    elsewhere = site(live={"SlurmctldParameters": "enable_configless,idle_on_node_suspend"})
+    elsewhere["fragment_path"] = "/etc/slurm/site.d/hpc-datasci.conf"
+    result = plan(site=elsewhere, cluster_name="Center")
+    assert (result["cluster_name"], result["marker"], result["include_target"], result["configless"]) == (
+        "Center", "hpc.datasci overlay Center", "/etc/slurm/site.d/hpc-datasci.conf", True)
+
+
+def test_the_fragment_is_pending_until_slurmctld_runs_it():
+    running = site(live={"PreemptType": "preempt/partition_prio", "PreemptMode": "GANG,SUSPEND"})
+    running["partitions"]["short"] = {"PartitionName": "short", "Nodes": "c[1-2]", "PriorityTier": "2"}
+    running["fragment"] = {"partitions": {"short": {}}}
+    assert plan(site=running, handed_keys=[])["pending"] is False
+    assert plan(site=running)["pending"] is False
+    running["partitions"].pop("short")
+    assert plan(site=running)["pending"] is True
+
+
+# --- nodes: ALL and slurm_node_name ----------------------------------------------
+def test_nodes_all_is_every_node_of_the_site():
+    result = plan(partitions=[dict(SHORT, nodes="ALL")])
+    assert result["errors"] == []
+    assert result["lines"][-1] == ("PartitionName=short Nodes=ALL PriorityJobFactor=10 MaxTime=2:00:00 QOS=short "
+                                   "State=UP OverSubscribe=FORCE:1 DefMemPerCPU=540 PriorityTier=2")
+
+
+def test_nodes_all_lies_over_every_site_partition_for_tier_and_suspend():
+    conf = (SITE_CONF.replace("PartitionName=DEFAULT State=UP OverSubscribe=FORCE:1", "PartitionName=DEFAULT State=UP")
+            .replace("NodeName=c[1-2] CPUs=2 RealMemory=1800", "NodeName=c[1-3] CPUs=2 RealMemory=1800")
+            .replace("PartitionName=express Nodes=c[1-2]", "PartitionName=express Nodes=c3 OverSubscribe=FORCE:1"))
+    conf = conf.replace("PriorityTier=1 PriorityJobFactor=2", "PriorityTier=4 PriorityJobFactor=2")
+    running = site(conf, nodes=("c1", "c2", "c3"))
+    # On c[1-2] only general lies below; on ALL express (tier 4, on c3) too.
+    assert plan(site=running, node_names=["c1", "c2"])["lines"][-1].endswith(" PriorityTier=2")
+    result = plan(site=running, partitions=[dict(SHORT, nodes="ALL")])
+    assert result["lines"][-1].endswith(" PriorityTier=5")
+    assert result["errors"] == [
+        "slurm_sand_mode suspend: the site's partitions general share nodes with the sand partition short but do "
+        "not have OverSubscribe=FORCE:1, so sand could not suspend their jobs. That is a key of the site's "
+        "partitions, which the bundle does not write: add OverSubscribe=FORCE:1 to them in the site's slurm.conf, "
+        "or choose slurm_sand_mode: tiers."]
+    low = plan(site=running, partitions=[dict(SHORT, nodes="ALL", PriorityTier=3)])["errors"]
+    assert "slurm_partitions.short.PriorityTier is 3, not above the site's partitions on the same nodes (express: " \
+           "up to 4); sand must come first. Leave PriorityTier out (the role then sets 5) or set it above 4." in low
+
+
+def test_inventory_host_names_are_written_as_their_slurm_node_names():
+    renamed = {"node1": "c1", "node2": "c2"}
+    result = plan(partitions=[dict(SHORT, nodes="node[1-2]")], node_name_of=renamed)
+    assert result["errors"] == []
+    assert result["lines"][-1].startswith("PartitionName=short Nodes=c[1-2] ")
+    # Without the map the inventory's names are not the site's.
+    assert plan(partitions=[dict(SHORT, nodes="node[1-2]")])["errors"][0].startswith(
+        "slurm_partitions.short: the nodes node1, node2 are not nodes of the site's Slurm (c[1-2])")
+
+
+# --- the QOS that accounts and partitions name ------------------------------------
+def test_the_qos_in_use_are_those_of_accounts_and_partitions_each_once():
+    accounts = [{"name": "datasci", "qos": ["normal", "interactive", ["burst"], None], "default_qos": "normal"},
+                {"name": "physics", "qos": None, "default_qos": ""}, {"name": "bare"}]
+    partitions = [{"name": "short", "QOS": "short", "AllowQos": "interactive,premium"},
+                  {"name": "batch", "AllowQos": "ALL"}, {"name": "debug", "QOS": ""},
+                  {"name": "gpu", "AllowQos": ["gpu", "premium"]}]
+    assert slurm_qos_in_use(accounts, partitions) == ["normal", "interactive", "burst", "short", "premium", "gpu"]
+    assert slurm_qos_in_use(None, None) == []
+
+
+def test_a_partition_naming_a_qos_nobody_has_is_reported_and_its_allowed_qos_too():
+    data = {"qos": [{"name": "short"}], "existing": [{"Name": "normal", "Description": ""}], "jobs": [],
+            "marker": MARKER, "accounts": [], "partitions": [{"name": "short", "QOS": "short",
+                                                              "AllowQos": "normal,shrot,ALL"}]}
+    assert slurm_overlay_qos_plan(data)["errors"] == [
+        "slurm_accounts or slurm_partitions name QOS shrot, which is neither the bundle's (slurm_qos) nor one of the "
+        "site's (normal): correct the name, or add it to slurm_qos."]
+
+
+def test_only_the_bundles_unlisted_qos_without_jobs_are_deleted():
+    existing = [{"Name": "normal", "Description": ""}, {"Name": "old", "Description": MARKER},
+                {"Name": "busy", "Description": MARKER}, {"Name": "interactive", "Description": MARKER},
+                {"Name": "premium", "Description": "site"}]
+    jobs = [{"id": "9", "qos": "busy", "partitions": ["short"]}, {"id": "10", "qos": "premium", "partitions": []}]
+    result = qos_plan(existing, jobs=jobs, wanted=("interactive",), referenced=["normal", "interactive"])
+    assert result["delete"] == ["old"]
+    assert result["errors"] == ["slurm_qos: QOS busy (the bundle's) is no longer listed, but jobs still use it (9); "
+                                "let them end, then run again to remove it."]

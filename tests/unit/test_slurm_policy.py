@@ -8,7 +8,12 @@ import pathlib
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
-from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import FilterModule, slurm_policy, slurm_short_share_cpus
+from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import (
+    FilterModule,
+    slurm_policy,
+    slurm_qos_unlisted,
+    slurm_short_share_cpus,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULTS = yaml.safe_load((ROOT / "roles" / "slurm" / "defaults" / "main.yml").read_text())
@@ -327,7 +332,7 @@ def test_null_site_values_mean_the_preset():
 
 
 def test_the_filters_are_registered():
-    assert set(FilterModule().filters()) == {"slurm_policy", "slurm_short_share_cpus"}
+    assert set(FilterModule().filters()) == {"slurm_policy", "slurm_qos_unlisted", "slurm_short_share_cpus"}
 
 
 def test_a_key_in_another_case_replaces_the_preset_key():
@@ -525,3 +530,9 @@ def test_in_overlay_mode_a_partition_without_tier_outranks_one_with():
 def test_in_managed_mode_a_single_partition_is_not_sand():
     result = slurm_policy(policy(partitions_preset={"batch": {"MaxTime": "1-0"}}))
     assert result["sand_partition"] is None
+
+
+def test_the_qos_a_purge_deletes_are_those_the_inventory_does_not_list_but_never_normal():
+    records = [{"Name": "normal"}, {"Name": "interactive"}, {"Name": "old"}, {"Name": "premium"}, {}]
+    assert slurm_qos_unlisted(records, [{"name": "interactive"}, {"name": "short"}]) == ["old", "premium"]
+    assert slurm_qos_unlisted(None, []) == []
