@@ -89,6 +89,7 @@ lint: venv
 	ansible-playbook --syntax-check site.yml playbooks/*.yml tests/scaffolding/*.yml tests/integration/*.yml
 	ansible-lint
 	python docs/gen_role_readme.py --check
+	python scripts/check_private_vars.py
 
 validation: venv
 	pytest -q -p no:cacheprovider tests/validation

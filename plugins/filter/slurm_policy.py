@@ -83,6 +83,16 @@ _SPELLING = {
 _WHAT = {"slurm_partitions": ("partition", "partitions", "slurm.conf partition keys"),
          "slurm_qos": ("QOS", "QOS", "QOS attributes")}
 
+# The share of the compute CPUs the sand partition's jobs may hold, and the
+# slurm role's variables renamed in this release: {old name: (new name, why)}.
+# The old names keep working for one release, with a warning in the first play.
+SAND_SHARE = "slurm_sand_share_percent"
+RENAMED = {
+    "slurm_short_share_percent": (
+        SAND_SHARE, "the share applies to whichever partition is the sand partition, the one "
+                    "with the highest PriorityTier, whatever its name"),
+}
+
 
 def _key(entry, wanted):
     """The key of `entry` that is `wanted` in any letter case, or None
@@ -245,10 +255,12 @@ def _sand_partition(partitions, overlay=False):
     return tiers[0][1], tiers[0][2]
 
 
-def _derive_short_share(sand, qos, cpus, percent, errors):
+def _derive_short_share(sand, qos, cpus, percent, errors, variable=None):
     """GrpTRES of the partition QOS of the sand partition (`sand`, the
     (name, attributes) of _sand_partition), unless the site mentions it. A share below 100 % with no
-    partition QOS to carry it is an error, not a silent no-op."""
+    partition QOS to carry it is an error, not a silent no-op, naming `variable` (the
+    inventory's name of the share, SAND_SHARE unless it still uses the old one)."""
+    variable = variable or SAND_SHARE
     if sand is None or cpus is None:
         return
     partition, attrs = sand
@@ -257,11 +269,11 @@ def _derive_short_share(sand, qos, cpus, percent, errors):
     if name is None:
         if _as_int(percent) != 100:
             errors.append(
-                f"slurm_short_share_percent ({percent}) caps the partition with the highest "
+                f"{variable} ({percent}) caps the partition with the highest "
                 f"PriorityTier, '{partition}', through its partition QOS, but '{partition}' "
                 f"has none: give it `QOS: {partition}` in slurm_partitions and a QOS "
                 f"'{partition}' in slurm_qos (the role derives its GrpTRES), or set "
-                f"slurm_short_share_percent: 100 for no cap.")
+                f"{variable}: 100 for no cap.")
         return
     target = _first(qos, name)
     if target is not None and _key(target, "GrpTRES") is None:
@@ -433,7 +445,8 @@ def slurm_policy(policy):
     """The effective partitions and QOS of a site, and bf_window.
 
     `policy` is a dict with partitions_preset, partitions, qos_preset, qos
-    (the role's variables of those names), short_share_percent, compute_cpus
+    (the role's variables of those names), short_share_percent (and
+    share_variable, the inventory's name of it for messages), compute_cpus
     (CPUs of all compute nodes), sand_mode, sand_memory_percent, nodes
     (CPUs and RealMemory of every compute node), config (the site's
     slurm_config) and select_type_parameters (the preset's, used when
@@ -463,7 +476,8 @@ def slurm_policy(policy):
     # The sand partition, found once: the short share and the sand mode both
     # derive keys of it.
     sand_partition = _sand_partition(partitions, overlay=policy.get("mode") == "overlay")
-    _derive_short_share(sand_partition, qos, cpus, policy.get("short_share_percent"), errors)
+    _derive_short_share(sand_partition, qos, cpus, policy.get("short_share_percent"), errors,
+                        policy.get("share_variable"))
     _derive_preempt(qos, policy.get("sand_mode") == "requeue", errors)
     sand = _SandMode(policy, partitions, sand_partition, errors)
     sand.derive()
@@ -505,6 +519,31 @@ def slurm_qos_unlisted(records, qos):
     return [str(r["Name"]) for r in records or [] if r.get("Name") is not None and str(r["Name"]) not in keep]
 
 
+def slurm_renamed_variables(given):
+    """The values of the slurm role's renamed variables, and a warning for
+    each old name the inventory still uses.
+
+    `given` maps each new name of RENAMED to its value (the role's default
+    unless the inventory sets it) and each old name to the inventory's value
+    or None when unset. An old name that is set wins: the site wrote it, the
+    new name only has its default. Returns {"effective": {new name: value},
+    "source": {new name: the name the value came from}, "warnings": [...]}.
+    """
+    if not isinstance(given, Mapping):
+        raise AnsibleFilterError(
+            f"slurm_renamed_variables expects a dict of the role's variables, not {type_name(given)}")
+    result = {"effective": {}, "source": {}, "warnings": []}
+    for old, (new, why) in RENAMED.items():
+        if given.get(old) is not None:
+            result["effective"][new], result["source"][new] = given[old], old
+            result["warnings"].append(
+                f"{old} is deprecated and will be removed in the next release: it is now {new} "
+                f"({why}). This run uses {old}: {given[old]}; rename it to {new} in the inventory.")
+        else:
+            result["effective"][new], result["source"][new] = given.get(new), new
+    return result
+
+
 class FilterModule:
     """The effective Slurm policy of a site."""
 
@@ -512,5 +551,6 @@ class FilterModule:
         return {
             "slurm_policy": slurm_policy,
             "slurm_qos_unlisted": slurm_qos_unlisted,
+            "slurm_renamed_variables": slurm_renamed_variables,
             "slurm_short_share_cpus": slurm_short_share_cpus,
         }

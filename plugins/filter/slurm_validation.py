@@ -301,7 +301,7 @@ class _Checker:
         value = self.site.get("short_share_percent")
         number = _as_int(value)
         if number is None or not 1 <= number <= 100:
-            self.add(f"slurm_short_share_percent must be a whole number from "
+            self.add(f"{self.site.get('share_variable') or 'slurm_sand_share_percent'} must be a whole number from "
                      f"1 to 100 (percent of the compute CPUs that jobs of "
                      f"partition QOS `short` may hold at once); it is "
                      f"{value!r}.")
@@ -795,7 +795,8 @@ def slurm_site_errors(site):
 
     `site` is a dict with: cluster_name, partitions, qos, accounts, config (the
     merged slurm.conf dict), qos_purge, retired (variables of earlier
-    releases -> their value or None), short_share_percent,
+    releases -> their value or None), short_share_percent (and share_variable,
+    the inventory's name of it for messages; default slurm_sand_share_percent),
     groups (slurm_controller, slurm_dbd, slurm_compute, login -> host names),
     node_names (Slurm node names of the compute hosts), mode (slurm_mode) and
     overlay_keys (slurm_overlay_keys).

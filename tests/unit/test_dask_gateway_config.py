@@ -265,7 +265,7 @@ RENDER_PLAYBOOK = """
       ansible.builtin.debug:
         msg: "{{ __dask_gateway_settings | to_nice_json }}"
       vars:
-        dask_gateway_hub_derived_api_url: "{{ __jupyterhub_api_url }}"
+        dask_gateway_hub_derived_api_url: "{{ jupyterhub_api_url }}"
 """
 
 

@@ -9,7 +9,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import FilterModule, dask_gateway_errors
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import TIME_FORMATS, SlurmValueError, parse_time
 
-# The sample's Slurm policy, as the slurm role's __slurm_policy gives it.
+# The sample's Slurm policy, as the slurm role's output slurm_effective_policy gives it.
 POLICY = {
     "partitions": [
         {"name": "batch", "Default": "YES", "MaxTime": "2-00:00:00"},

@@ -12,6 +12,7 @@ from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import (
     FilterModule,
     slurm_policy,
     slurm_qos_unlisted,
+    slurm_renamed_variables,
     slurm_short_share_cpus,
 )
 
@@ -332,7 +333,8 @@ def test_null_site_values_mean_the_preset():
 
 
 def test_the_filters_are_registered():
-    assert set(FilterModule().filters()) == {"slurm_policy", "slurm_qos_unlisted", "slurm_short_share_cpus"}
+    assert set(FilterModule().filters()) == {
+        "slurm_policy", "slurm_qos_unlisted", "slurm_renamed_variables", "slurm_short_share_cpus"}
 
 
 def test_a_key_in_another_case_replaces_the_preset_key():
@@ -364,9 +366,48 @@ def test_a_sand_partition_without_a_qos_cannot_carry_the_share():
         partitions={"short": None, "express": {"PriorityTier": 10, "MaxTime": "2:00:00"}},
         qos={"short": None}, short_share_percent=50))
     assert result["errors"] == [
-        "slurm_short_share_percent (50) caps the partition with the highest PriorityTier, 'express', through "
+        "slurm_sand_share_percent (50) caps the partition with the highest PriorityTier, 'express', through "
         "its partition QOS, but 'express' has none: give it `QOS: express` in slurm_partitions and a QOS "
-        "'express' in slurm_qos (the role derives its GrpTRES), or set slurm_short_share_percent: 100 for no cap."]
+        "'express' in slurm_qos (the role derives its GrpTRES), or set slurm_sand_share_percent: 100 for no cap."]
+
+
+def test_the_share_is_named_as_the_inventory_spells_it():
+    result = slurm_policy(dict(policy(
+        partitions={"short": None, "express": {"PriorityTier": 10, "MaxTime": "2:00:00"}},
+        qos={"short": None}, short_share_percent=50), share_variable="slurm_short_share_percent"))
+    assert result["errors"][0].startswith("slurm_short_share_percent (50) caps the partition")
+    assert result["errors"][0].endswith("or set slurm_short_share_percent: 100 for no cap.")
+
+
+RENAMED_WARNING = (
+    "slurm_short_share_percent is deprecated and will be removed in the next release: it is now "
+    "slurm_sand_share_percent (the share applies to whichever partition is the sand partition, the one "
+    "with the highest PriorityTier, whatever its name). This run uses slurm_short_share_percent: 30; "
+    "rename it to slurm_sand_share_percent in the inventory.")
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    pytest.param({"slurm_sand_share_percent": 50, "slurm_short_share_percent": None},
+                 {"effective": {"slurm_sand_share_percent": 50},
+                  "source": {"slurm_sand_share_percent": "slurm_sand_share_percent"}, "warnings": []},
+                 id="new-name"),
+    pytest.param({"slurm_sand_share_percent": 50},
+                 {"effective": {"slurm_sand_share_percent": 50},
+                  "source": {"slurm_sand_share_percent": "slurm_sand_share_percent"}, "warnings": []},
+                 id="old-name-not-given"),
+    pytest.param({"slurm_sand_share_percent": 50, "slurm_short_share_percent": 30},
+                 {"effective": {"slurm_sand_share_percent": 30},
+                  "source": {"slurm_sand_share_percent": "slurm_short_share_percent"},
+                  "warnings": [RENAMED_WARNING]},
+                 id="old-name-wins-and-warns"),
+])
+def test_renamed_variables(given, expected):
+    assert slurm_renamed_variables(given) == expected
+
+
+def test_renamed_variables_needs_a_dict():
+    with pytest.raises(AnsibleFilterError, match="slurm_renamed_variables expects a dict"):
+        slurm_renamed_variables(["slurm_short_share_percent"])
 
 
 def test_a_full_share_needs_no_partition_qos():

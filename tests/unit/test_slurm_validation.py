@@ -56,7 +56,7 @@ def sample_site():
         "partitions_preset": values["slurm_partitions_preset"],
         "partitions": values["slurm_partitions"],
         "qos_preset": values["slurm_qos_preset"], "qos": values["slurm_qos"],
-        "short_share_percent": values["slurm_short_share_percent"],
+        "short_share_percent": values["slurm_sand_share_percent"],
         "compute_cpus": COMPUTE_CPUS, "sand_mode": values["slurm_sand_mode"],
         "sand_memory_percent": values["slurm_sand_memory_percent"], "nodes": [], "config": values["slurm_config"],
         "select_type_parameters": values["slurm_config_defaults"]["SelectTypeParameters"],
@@ -78,7 +78,7 @@ def sample_site():
         "config": config,
         "qos_purge": values["slurm_qos_purge"],
         "retired": {"slurm_preempt_scavenger": None},
-        "short_share_percent": values["slurm_short_share_percent"],
+        "short_share_percent": values["slurm_sand_share_percent"],
         "groups": {"slurm_controller": ["head1"], "slurm_dbd": ["head1"],
                    "slurm_compute": list(COMPUTE), "login": ["login1"]},
         "node_names": list(COMPUTE),
@@ -449,12 +449,12 @@ BAD = [
         id="preempt-scavenger-retired"),
     pytest.param(
         _set(["short_share_percent"], 0),
-        ["slurm_short_share_percent must be a whole number from 1 to 100 (percent of the compute "
+        ["slurm_sand_share_percent must be a whole number from 1 to 100 (percent of the compute "
          "CPUs that jobs of partition QOS `short` may hold at once); it is 0."],
         id="short-share-zero"),
     pytest.param(
         _set(["short_share_percent"], 150),
-        ["slurm_short_share_percent must be a whole number from 1 to 100 (percent of the compute "
+        ["slurm_sand_share_percent must be a whole number from 1 to 100 (percent of the compute "
          "CPUs that jobs of partition QOS `short` may hold at once); it is 150."],
         id="short-share-over-100"),
     pytest.param(
@@ -492,6 +492,15 @@ BAD = [
 def test_bad_input_gives_exactly_the_expected_errors(site, mutate, expected):
     mutate(site)
     assert errors_of(site) == expected
+
+
+def test_the_share_out_of_range_is_named_as_the_inventory_spells_it(site):
+    """An inventory that still uses the old name of the share is told that name."""
+    site["short_share_percent"] = 150
+    site["share_variable"] = "slurm_short_share_percent"
+    assert errors_of(site) == [
+        "slurm_short_share_percent must be a whole number from 1 to 100 (percent of the compute "
+        "CPUs that jobs of partition QOS `short` may hold at once); it is 150."]
 
 
 def test_a_preset_key_in_another_spelling_is_reported(site):

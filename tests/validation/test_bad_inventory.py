@@ -15,9 +15,10 @@ A case file holds:
   expect:   text (or list of texts) the output must contain
   problems: how many problems the validation must report (optional)
 
-Each file in passing/ has the same keys but no `expect`: an inventory that
-must pass validation and go on to its hosts, like the unmodified sample (the
-control).
+Each file in passing/ has the same keys: an inventory that must pass
+validation and go on to its hosts, like the unmodified sample (the control);
+its optional `expect` is text the output must contain all the same (a
+deprecation warning).
 
 The playbooks run concurrently (one ansible-playbook each) to keep the suite
 fast; each test then checks its own run.
@@ -247,8 +248,11 @@ def test_unmodified_sample_passes_and_reaches_the_hosts(runs):
 def test_good_inventory_passes_and_reaches_the_hosts(passing_file, runs):
     """Inventories that must deploy as they are (passing/*.yml)."""
     case = _load_yaml(passing_file) or {}
-    assert "expect" not in case, f"{passing_file.name}: a passing case expects no message"
-    _assert_passes_and_reaches_the_hosts(runs[_case_id(passing_file)].result())
+    result = runs[_case_id(passing_file)].result()
+    _assert_passes_and_reaches_the_hosts(result)
+    expected = case.get("expect") or []
+    for text in [expected] if isinstance(expected, str) else expected:
+        assert normalized(text) in normalized(result.stdout), f"missing {text!r}; {_report(result)}"
 
 
 if __name__ == "__main__":  # pragma: no cover
