@@ -52,6 +52,18 @@ options:
       lock's header must name.
     type: path
     required: true
+  installer:
+    description:
+      - V(pip) makes the venv with C(<interpreter> -m venv) and runs the venv's own pip.
+      - V(uv) makes it with C(uv venv --python <interpreter>) and runs C(uv pip) on it
+        (the curated environments); O(uv) names uv. uv reads its settings (index,
+        certificates, cache) from the task's environment.
+    type: str
+    choices: [pip, uv]
+    default: pip
+  uv:
+    description: The path of uv, with O(installer=uv).
+    type: path
   pip_args:
     description: More arguments of C(pip install), for example C([--index-url, URL]).
     type: list
@@ -244,11 +256,18 @@ def check_target(module, params, text, target):
         module.fail_json(msg="; ".join(errors))
 
 
-def listing(module, venv):
-    """`pip list --format=json` of the venv."""
+def pip(params, command):
+    """The argv prefix of a pip command on the venv: its own pip, or uv's."""
+    python = os.path.join(params["venv"], "bin", "python")
+    if params["installer"] == "uv":
+        return [params["uv"], "pip", command, "--python", python]
     # -I: only the venv's packages, whatever PYTHONPATH and the directory say.
-    return _run(module, [os.path.join(venv, "bin", "python"), "-I", "-m", "pip", "list", "--format=json",
-                         "--disable-pip-version-check"], "Listing the packages of %s" % venv)
+    return [python, "-I", "-m", "pip", command, "--disable-pip-version-check"]
+
+
+def listing(module, params):
+    """`pip list --format=json` of the venv."""
+    return _run(module, pip(params, "list") + ["--format=json"], "Listing the packages of %s" % params["venv"])
 
 
 def plan(present, text):
@@ -288,18 +307,19 @@ def make_venv(module, params, made_with, target):
 def apply(module, params, steps, create):
     """Runs the writes: the venv, the install, the removal."""
     venv = params["venv"]
-    python = os.path.join(venv, "bin", "python")
     if create:
-        if os.path.lexists(venv) and os.path.lexists(python):
+        if os.path.lexists(os.path.join(venv, "bin", "python")):
             shutil.rmtree(venv)
-        _run(module, [params["interpreter"], "-m", "venv", venv], "Making the venv %s" % venv)
+        argv = [params["uv"], "venv", "--python", params["interpreter"], venv] if params["installer"] == "uv" \
+            else [params["interpreter"], "-m", "venv", venv]
+        _run(module, argv, "Making the venv %s" % venv)
     if steps["install"]:
-        _run(module, [python, "-I", "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                      "--require-hashes"] + params["pip_args"] + ["--requirement", params["lock"]],
+        _run(module, pip(params, "install") + (["--no-input"] if params["installer"] == "pip" else [])
+             + ["--require-hashes"] + params["pip_args"] + ["--requirement", params["lock"]],
              "Installing the lock %s into %s" % (params["lock"], venv))
     if steps["remove"]:
-        _run(module, [python, "-I", "-m", "pip", "uninstall", "--disable-pip-version-check", "--yes"]
-             + steps["remove"], "Removing the packages the lock does not have from %s" % venv)
+        _run(module, pip(params, "uninstall") + (["--yes"] if params["installer"] == "pip" else []) + steps["remove"],
+             "Removing the packages the lock does not have from %s" % venv)
 
 
 def run(module):
@@ -310,7 +330,7 @@ def run(module):
     check_target(module, params, text, target)
     create = make_venv(module, params, venv_python(module, params["venv"]), target)
     try:
-        present = {} if create else installed_packages(listing(module, params["venv"]))
+        present = {} if create else installed_packages(listing(module, params))
         steps = plan(present, text)
     except ValueError as error:
         module.fail_json(msg="%s: %s" % (params["lock"], error))
@@ -335,6 +355,8 @@ def main():
             lock=dict(type="path", required=True),
             content=dict(type="str"),
             interpreter=dict(type="path", required=True),
+            installer=dict(type="str", choices=["pip", "uv"], default="pip"),
+            uv=dict(type="path"),
             pip_args=dict(type="list", elements="str", default=[]),
             recreate=dict(type="bool", default=False),
             origin=dict(type="dict", default={}, options=dict(
@@ -345,6 +367,7 @@ def main():
                 host=dict(type="str"),
             )),
         ),
+        required_if=[("installer", "uv", ["uv"])],
         supports_check_mode=True,
     )
     module.exit_json(**run(module))

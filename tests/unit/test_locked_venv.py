@@ -16,6 +16,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hpc.datasci.plugins.module_utils.requirements_lock import parse_lock
 
 INTERPRETER = "/usr/bin/python3"
+UV = "/opt/envs/.tools/bin/uv"
 
 LOCK = """\
 # python: 3.11
@@ -48,12 +49,12 @@ class FakePip:
         else:
             self.packages = None
 
-    def _make(self, version):
+    def _make(self, version, key="version"):
         os.makedirs(os.path.join(self.venv, "bin"), exist_ok=True)
         with open(os.path.join(self.venv, "bin", "python"), "w") as handle:
             handle.write("")
         with open(os.path.join(self.venv, "pyvenv.cfg"), "w") as handle:
-            handle.write("home = /usr/bin\nversion = %s\n" % version)
+            handle.write("home = /usr/bin\n%s = %s\n" % (key, version))
 
     def __call__(self, argv):
         argv = list(argv)
@@ -64,6 +65,11 @@ class FakePip:
             self._make(self.python)
             self.packages = {"pip": "23.0.1", "setuptools": "66.1.1"}
             return 0, "", ""
+        if argv[:2] == [UV, "venv"]:
+            assert argv[2:4] == ["--python", INTERPRETER], argv
+            self._make(self.python, "version_info")
+            self.packages = {}
+            return 0, "", ""
         command = argv[argv.index("pip") + 1]
         if command == "list":
             return 0, json.dumps([{"name": n, "version": v} for n, v in sorted(self.packages.items())]), ""
@@ -73,7 +79,8 @@ class FakePip:
             self.packages.update({pin.name: pin.version for pin in pins.values()})
             return 0, "Successfully installed ...\n", ""
         if command == "uninstall":
-            for name in argv[argv.index("--yes") + 1:]:
+            names = argv[argv.index("--python") + 2:] if argv[0] == UV else argv[argv.index("--yes") + 1:]
+            for name in names:
                 self.packages.pop(name)
             return 0, "", ""
         raise AssertionError("unexpected command %s" % argv)
@@ -82,7 +89,7 @@ class FakePip:
     def writes(self):
         """The calls that change the venv."""
         return [call for call in self.calls
-                if call[1:3] == ["-m", "venv"] or "install" in call or "uninstall" in call]
+                if "venv" in call[1:3] or "install" in call or "uninstall" in call]
 
 
 @pytest.fixture
@@ -155,7 +162,7 @@ def test_up_to_date_venv_is_no_change(host, capsys):
     assert fake.writes == []
     assert [call[1:] for call in fake.calls] == [
         ["-c", locked_venv.PROBE],
-        ["-I", "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        ["-I", "-m", "pip", "list", "--disable-pip-version-check", "--format=json"],
     ]
 
 
@@ -321,3 +328,24 @@ def test_missing_lock_without_content_fails(host, capsys):
     use(FakePip(venv, CONVERGED))
     code, out = call(_args(venv, lock, content=None), capsys)
     assert (code, out["msg"]) == (1, "the lock %s is not on the host" % lock)
+
+
+def test_uv_makes_installs_and_removes(host, capsys):
+    venv, lock, use = host
+    lock.write_text(LOCK)
+    fake = use(FakePip(venv))
+    code, out = call(_args(venv, lock, installer="uv", uv=UV, content=None), capsys)
+    assert (code, out["changed"], out["created"]) == (0, True, True)
+    python = str(venv / "bin" / "python")
+    assert fake.writes == [
+        [UV, "venv", "--python", INTERPRETER, str(venv)],
+        [UV, "pip", "install", "--python", python, "--require-hashes", "--requirement", str(lock)],
+    ]
+    fake.packages["ldap3"] = "2.9.1"
+    fake.calls.clear()
+    code, out = call(_args(venv, lock, installer="uv", uv=UV), capsys)
+    assert (code, out["changed"], out["removed"]) == (0, True, ["ldap3"])
+    assert fake.calls[1] == [UV, "pip", "list", "--python", python, "--format=json"]
+    assert fake.writes == [[UV, "pip", "uninstall", "--python", python, "ldap3"]]
+    code, out = call(_args(venv, lock, installer="uv", uv=UV), capsys)
+    assert (code, out["changed"]) == (0, False)
