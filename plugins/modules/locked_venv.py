@@ -22,7 +22,7 @@ description:
   - Refuses a lock whose header (C(# python:) and C(# platform:), written by
     C(scripts/lock.py)) names another Python or platform than the interpreter's, with
     the message and fix the roles' checks give.
-  - Never takes a venv away while it is in use: the venv is installed into in place.
+  - Never takes a venv away while it is in use; the venv is installed into in place.
     When the venv was made with another Python (major.minor) than O(interpreter), for
     example after an upgrade of the operating system, it must be made again, and the
     module fails and says so unless O(recreate=true); the roles leave O(recreate) off,
