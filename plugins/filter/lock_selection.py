@@ -81,8 +81,9 @@ def site_lock_path(lock):
 
 
 def _read(path):
+    """A file's text as it is (its line ends kept), '' when it cannot be read."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", newline="") as handle:
             return handle.read()
     except OSError:
         return ""
