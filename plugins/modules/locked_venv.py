@@ -37,15 +37,16 @@ options:
     required: true
   lock:
     description:
-      - The lock on the managed host.
-      - With O(content), the module writes O(content) there first (mode 0644).
+      - The lock on the managed host, which pip installs from. The module does not
+        write it; the task before it puts it there (M(ansible.builtin.copy), M(ansible.builtin.template)).
     type: path
     required: true
   content:
     description:
-      - The lock's text, written to O(lock) when that file differs. In check mode it is
-        compared without being written, so the result says what the run would do with
-        the new lock.
+      - The lock's text as the control machine has it. The venv is compared with it
+        instead of with the file O(lock), so that in check mode, where the task before
+        did not write the new lock, the result says what the run would do with it.
+      - Outside check mode, O(lock) must hold this text; the module fails otherwise.
     type: str
   interpreter:
     description: The Python the venv is made with, and whose version and machine the
@@ -111,11 +112,19 @@ attributes:
 '''
 
 EXAMPLES = r'''
+- name: Put the lock of the hub's environment on the host
+  ansible.builtin.copy:
+    src: locks/hub-pam.cp311.lock
+    dest: /etc/jupyterhub/requirements.lock
+    owner: root
+    group: root
+    mode: "0644"
+
 - name: Install the lock of the hub into its environment
   hpc.datasci.locked_venv:
     venv: /opt/jupyterhub
     lock: /etc/jupyterhub/requirements.lock
-    content: "{{ lock.text }}"
+    content: "{{ lookup('ansible.builtin.file', 'locks/hub-pam.cp311.lock', rstrip=false) }}"
     interpreter: /usr/bin/python3
     origin:
       variable: jupyterhub_lock_file
@@ -135,10 +144,6 @@ EXAMPLES = r'''
 RETURN = r'''
 created:
   description: Whether the venv was made (or made again) by this run.
-  returned: always
-  type: bool
-lock_changed:
-  description: Whether O(content) differed from the file O(lock).
   returned: always
   type: bool
 installed:
@@ -170,7 +175,6 @@ python:
 import os
 import platform
 import shutil
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpc.datasci.plugins.module_utils.requirements_lock import canonical_name, parse_lock
@@ -214,27 +218,22 @@ def venv_python(module, venv):
 
 
 def read_lock(module, params):
-    """(text, changed): the lock's text, from content or the host's file."""
+    """The lock's text: content, or the host's file. Outside check mode
+    the host's file must be there and hold content."""
     current = None
     try:
         with open(params["lock"], "rb") as handle:
             current = handle.read()
     except OSError:
-        if params["content"] is None:
-            module.fail_json(msg="the lock %s is not on the host" % params["lock"])
+        pass
     if params["content"] is None:
-        return current.decode("utf-8"), False
-    return params["content"], current != params["content"].encode("utf-8")
-
-
-def write_lock(module, params):
-    """Writes content to the lock's path, atomically, mode 0644."""
-    directory = os.path.dirname(params["lock"]) or "."
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".locked_venv-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(params["content"].encode("utf-8"))
-    os.chmod(temporary, 0o644)
-    module.atomic_move(temporary, params["lock"])
+        if current is None:
+            module.fail_json(msg="the lock %s is not on the host" % params["lock"])
+        return current.decode("utf-8")
+    if not module.check_mode and current != params["content"].encode("utf-8"):
+        module.fail_json(msg="the lock %s on the host is not the text given in content: put it there before"
+                             " (ansible.builtin.copy)" % params["lock"])
+    return params["content"]
 
 
 def check_target(module, params, text, target):
@@ -325,7 +324,7 @@ def apply(module, params, steps, create):
 def run(module):
     """The module's work; returns its result."""
     params = module.params
-    text, lock_changed = read_lock(module, params)
+    text = read_lock(module, params)
     target = interpreter_target(module, params["interpreter"])
     check_target(module, params, text, target)
     create = make_venv(module, params, venv_python(module, params["venv"]), target)
@@ -334,12 +333,10 @@ def run(module):
         steps = plan(present, text)
     except ValueError as error:
         module.fail_json(msg="%s: %s" % (params["lock"], error))
-    changed = bool(create or lock_changed or steps["install"] or steps["remove"])
+    changed = bool(create or steps["install"] or steps["remove"])
     if changed and not module.check_mode:
-        if lock_changed:
-            write_lock(module, params)
         apply(module, params, steps, create)
-    result = {"changed": changed, "created": create, "lock_changed": lock_changed, "python": target,
+    result = {"changed": changed, "created": create, "python": target,
               "installed": steps["installed"], "upgraded": steps["upgraded"], "removed": steps["removed"]}
     if module._diff:
         result["diff"] = {"before": steps["before"], "after": steps["after"],
