@@ -360,3 +360,25 @@ def test_uv_makes_installs_and_removes(host, capsys):
     assert fake.writes == [[UV, "pip", "uninstall", "--python", python, "ldap3"]]
     code, out = call(_args(venv, lock, installer="uv", uv=UV), capsys)
     assert (code, out["changed"]) == (0, False)
+
+
+def test_a_directory_with_a_python_but_no_pyvenv_cfg_is_left_alone(host, capsys):
+    venv, lock, use = host
+    lock.write_text(LOCK)
+    fake = use(FakePip(venv, CONVERGED))
+    (venv / "pyvenv.cfg").unlink()
+    code, out = call(_args(venv, lock), capsys)
+    assert (code, out["msg"]) == (1, "%s has bin/python but no version in its pyvenv.cfg: it is no venv made with"
+                                     " python -m venv; move it away and run again" % venv)
+    assert fake.writes == []
+
+
+@pytest.mark.parametrize("left, right, same", [
+    ("1.0", "1.0.0", True), ("v2.1", "2.1.0", True), ("6.5", "6.5.1", False), ("1.0rc1", "1.0rc1", True),
+    ("dev-build", "dev-build", True), ("2024.01.0", "2024.1", True),
+])
+def test_versions_compare_without_packaging(monkeypatch, left, right, same):
+    """A managed host without packaging still sees 1.0 and 1.0.0 as one release."""
+    from ansible_collections.hpc.datasci.plugins.module_utils import venv_lock
+    monkeypatch.setattr(venv_lock, "Version", None)
+    assert venv_lock.same_version(left, right) is same
