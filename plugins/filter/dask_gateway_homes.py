@@ -19,6 +19,10 @@ the unit.
   home_dirs      dask_gateway_home_dirs
 
 and returns a list of problems (empty or one message naming the variable).
+
+``dask_gateway_group_members`` gives the member names of that group entry
+([] when the group has none or does not exist): tasks/gateway.yml sets them
+as a fact right after reading the group, to read their accounts.
 """
 
 from __future__ import annotations
@@ -78,4 +82,4 @@ class FilterModule:
     """The gateway host's check of the spawn group's homes."""
 
     def filters(self):
-        return {"dask_gateway_home_errors": dask_gateway_home_errors}
+        return {"dask_gateway_home_errors": dask_gateway_home_errors, "dask_gateway_group_members": group_members}

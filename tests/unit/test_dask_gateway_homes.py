@@ -64,3 +64,13 @@ def test_many_users_are_cut_short():
 ])
 def test_is_under(home, directory, expected):
     assert homes.is_under(home, directory) is expected
+
+
+@pytest.mark.parametrize("entry, members", [
+    (["x", "3001", "alice,bob"], ["alice", "bob"]),
+    (["x", "3001", ""], []),
+    (["x", "3001", None], []),
+    (None, []),
+])
+def test_group_members(entry, members):
+    assert homes.group_members(entry) == members

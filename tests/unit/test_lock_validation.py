@@ -201,3 +201,43 @@ def test_the_role_lock_chosen_for_debian_12s_and_13s_python_fits_it(python):
         chosen = source.parent.parent / lock_for_python(f"locks/{source.stem}.lock", python)
         settings = _target(text=chosen.read_text(encoding="utf-8"), python=python, path=str(chosen))
         assert locks.lock_target_errors(settings) == [], chosen
+
+
+# --- lock_check: a role's description of its lock, on the control machine -----------
+
+def _hub_lock(value="", inventory_dir="/site/inventory", authenticator="pam", requires=HUB):
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    return {"variable": "jupyterhub_lock_file", "value": value, "inventory_dir": inventory_dir,
+            "role_lock": f"locks/hub-{authenticator}.lock", "files": str(root / "roles/jupyterhub/files"),
+            "interpreter": "/usr/bin/python3", "requires": requires}
+
+
+def test_lock_check_passes_the_roles_locks():
+    assert locks.lock_check(_hub_lock()) == []
+
+
+def test_lock_check_names_each_of_the_roles_locks():
+    requires = [dict(HUB[0], value="5.6.0", version="5.6.0")]
+    assert [error.split(" pins ")[0] for error in locks.lock_check(_hub_lock(requires=requires))] == [
+        "jupyterhub_version is 5.6.0 but the role's lock locks/hub-pam.cp311.lock",
+        "jupyterhub_version is 5.6.0 but the role's lock locks/hub-pam.cp313.lock"]
+
+
+def test_lock_check_of_a_site_lock(tmp_path):
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "hub.lock").write_text(LOCK)
+    assert locks.lock_check(_hub_lock(value="files/hub.lock", inventory_dir=str(tmp_path),
+                                      requires=HUB + [LDAP])) == [
+        f"jupyterhub_authenticator is ldap but jupyterhub_lock_file ({tmp_path}/files/hub.lock) has no"
+        f" jupyterhub-ldapauthenticator: set jupyterhub_lock_file to a lock of your own that has"
+        f" jupyterhub-ldapauthenticator ({HOW})"]
+    assert locks.lock_check(_hub_lock(value="files/missing.lock", inventory_dir=str(tmp_path))) == [
+        f"jupyterhub_lock_file ({tmp_path}/files/missing.lock) is missing or empty on the control machine: give"
+        " jupyterhub_lock_file the path of a lock (absolute, or relative to the inventory), or leave it empty for"
+        " the role's"]
+
+
+def test_lock_check_without_role_locks(tmp_path):
+    lock = dict(_hub_lock(), files=str(tmp_path))
+    assert locks.lock_check(lock) == [f"the role has no lock locks/hub-pam.cp*.lock: run make lock ({HOW})"]
