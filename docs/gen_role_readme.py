@@ -141,7 +141,10 @@ def render(role_dir: pathlib.Path) -> str:
             notes = []
             if not missing and not extra:
                 notes.append("same variables")
-            if missing:
+            if missing and len(missing) > len(theirs) - len(extra):
+                # A narrow entry point: name what it reads, not what it does not.
+                notes.append("only " + ", ".join(f"`{n}`" for n in sorted(theirs - set(extra))))
+            elif missing:
                 notes.append("all variables but " + ", ".join(f"`{n}`" for n in missing))
             if extra:
                 notes.append("also " + ", ".join(f"`{n}`" for n in extra))

@@ -26,7 +26,7 @@ description:
     address found. A connect name resolving to loopback (Debian maps the host's own name to
     C(127.0.1.1) in C(/etc/hosts)) would leave the host's own clients knocking at an
     address nothing listens on; the message names O(connect_variable) as the fix.
-  - With O(bind_address) (the address set explicitly), derives nothing: only resolves
+  - With O(bind_address) (the address set explicitly), derives nothing; it only resolves
     O(connect_name) and fails unless it resolves to O(bind_address), naming both variables.
   - Read-only; never reports a change.
 version_added: "1.2.0"
@@ -62,7 +62,7 @@ options:
   bind_address:
     description:
       - The address the service binds, when the inventory sets it (O(variable)). Then
-        O(peers) are not examined: the module only checks that O(connect_name) resolves to
+        O(peers) are not examined; the module only checks that O(connect_name) resolves to
         it, and returns it.
       - Empty or omitted, the address is derived from O(peers).
     type: str

@@ -8,8 +8,6 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 INCLUDES = ("ansible.builtin.include_role", "ansible.builtin.import_role")
-# Being merged into one control-side lock check; it gets no spec of its own.
-EXCEPT = {"validate_lock"}
 
 
 def _walk(node):
@@ -22,8 +20,20 @@ def _walk(node):
             yield from _walk(value)
 
 
+def _role_names(node, name):
+    """The role names an include names: itself, or with `{{ item }}` each
+    item of a literal loop (playbooks/validate.yml's validate_lock)."""
+    if "{{" not in name:
+        return [name]
+    loop = node.get("loop")
+    if "{{ item }}" in name and isinstance(loop, list) and all(isinstance(i, str) for i in loop):
+        return [name.replace("{{ item }}", item) for item in loop]
+    return []
+
+
 def entry_points_used():
-    """{(role, entry point): first file that includes it} of every literal include."""
+    """{(role, entry point): first file that includes it} of every literal
+    include, and of each role of a literal loop."""
     used = {}
     files = [ROOT / "site.yml"] + [p for d in ("playbooks", "roles", "tests", "molecule")
                                    for p in sorted((ROOT / d).rglob("*.yml"))]
@@ -37,10 +47,9 @@ def entry_points_used():
                 args = node.get(key)
                 if not isinstance(args, dict) or "tasks_from" not in args:
                     continue
-                name = str(args.get("name", ""))
-                if "{{" in name or not name.startswith("hpc.datasci."):
-                    continue
-                used.setdefault((name.split(".")[-1], args["tasks_from"]), path.relative_to(ROOT).as_posix())
+                for name in _role_names(node, str(args.get("name", ""))):
+                    if name.startswith("hpc.datasci."):
+                        used.setdefault((name.split(".")[-1], args["tasks_from"]), path.relative_to(ROOT).as_posix())
     return used
 
 
@@ -49,13 +58,14 @@ def test_the_includes_are_found():
     assert ("slurm", "validate") in used
     assert ("jupyterhub", "wiring") in used
     assert ("curated_envs", "rollback") in used
+    # Included in a loop over the roles.
+    assert {("jupyterhub", "validate_lock"), ("dask_gateway", "validate_lock"),
+            ("curated_envs", "validate_lock")} <= set(used)
 
 
 def test_every_entry_point_used_has_an_argument_spec():
     missing = []
     for (role, entry), where in sorted(entry_points_used().items()):
-        if entry in EXCEPT:
-            continue
         specs = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
         if entry not in (specs.get("argument_specs") or {}):
             missing.append(f"{role}:{entry} (included by {where})")

@@ -10,6 +10,7 @@ import socket
 
 import internal_address
 import pytest
+import yaml
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
@@ -250,3 +251,10 @@ def test_main_returns_the_given_address(monkeypatch, capsys):
         dict(peers=['c1'], bind_address='10.0.0.5', connect_name='login1'),
         monkeypatch, capsys, {'login1': '10.0.0.5'}, {})
     assert (code, out['address'], out['peers'], calls) == (0, '10.0.0.5', {'login1': '10.0.0.5'}, [])
+
+
+def test_the_documentation_parses_and_names_every_option():
+    doc = yaml.safe_load(internal_address.DOCUMENTATION)
+    assert set(doc['options']) == {'peers', 'variable', 'connect_name', 'connect_variable', 'bind_address'}
+    assert yaml.safe_load(internal_address.EXAMPLES)[0]['hpc.datasci.internal_address']['peers']
+    assert set(yaml.safe_load(internal_address.RETURN)) == {'address', 'peers', 'sources'}
