@@ -11,7 +11,11 @@ export PY_COLORS ?= 0
 # real one (see README).
 export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standin.sh
 
-.PHONY: demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay molecule-fast bench bench-down lock
+# The Molecule scenarios of make test (docs/testing.md); each has its own
+# containers, subnet, ports and fact cache, so they can run side by side.
+MOLECULE_SCENARIOS ?= managed_site overlay_keeps_site_running
+
+.PHONY: molecule-scenarios demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay molecule-fast bench bench-down lock
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -56,8 +60,7 @@ test: setup browser
 	  "lint::$(MAKE) --no-print-directory lint" \
 	  "bad-inventory suite::$(MAKE) --no-print-directory validation" \
 	  "collection from its tarball::$(MAKE) --no-print-directory collection" \
-	  "molecule managed_site::$(MAKE) --no-print-directory molecule" \
-	  "molecule overlay_keeps_site_running::$(MAKE) --no-print-directory molecule-overlay"
+	  "molecule scenarios::$(MAKE) --no-print-directory molecule-scenarios"
 
 setup: venv docker image $(MINIFORGE_STANDIN)
 
@@ -97,6 +100,10 @@ validation: venv
 ## collection: build the tarball, install it into an empty path and use it from a foreign playbook tree
 collection: venv
 	pytest -q -p no:cacheprovider tests/collection
+
+## molecule-scenarios: the scenarios of make test side by side (MOLECULE_JOBS at a time, default 2), each logged to artifacts/molecule/, with the time of each step
+molecule-scenarios: setup image-trixie
+	python scripts/run_scenarios.py $(MOLECULE_SCENARIOS)
 
 molecule: setup
 	molecule test --scenario-name managed_site
