@@ -45,11 +45,16 @@ def step_of(line):
 def step_times(stamped):
     """[(step, seconds)] from (seconds since start, line) pairs, in order.
 
-    A step lasts from its announcement to the next one (the last to `end`, the
-    final stamp). The same step met twice (destroy, first and last) is listed
-    twice."""
-    marks = [(t, step_of(line)) for t, line in stamped]
-    marks = [(t, s) for t, s in marks if s]
+    A step lasts from its announcement to the next one (the last to the final
+    stamp). The same step met again after another (destroy, first and last)
+    is listed again; announced twice in a row, it is one step."""
+    marks = []
+    for t, line in stamped:
+        step = step_of(line)
+        # Molecule may announce a step twice in a row ("verify: Executing",
+        # then "Executing Testinfra tests ..."): one step.
+        if step and (not marks or marks[-1][1] != step):
+            marks.append((t, step))
     if not marks:
         return []
     end = stamped[-1][0]

@@ -29,6 +29,7 @@ def test_each_step_lasts_until_the_next_and_the_last_until_the_end():
         (3.0, "INFO     s ➜ create: Executing"),
         (10.5, "TASK [x]"),
         (20.0, "INFO     s ➜ converge: Executing"),
+        (21.0, "INFO     [s > converge] Executing Testinfra tests found in tests/"),
         (120.0, "INFO     s ➜ destroy: Executing"),
         (130.0, "INFO     Molecule executed 1 scenario (1 successful)"),
     ]
