@@ -13,9 +13,9 @@ export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standi
 
 # The Molecule scenarios of make test (docs/testing.md); each has its own
 # containers, subnet, ports and fact cache, so they can run side by side.
-MOLECULE_SCENARIOS ?= managed_site overlay_keeps_site_running
+MOLECULE_SCENARIOS ?= managed_site overlay_keeps_site_running managed_site_debian13
 
-.PHONY: molecule-scenarios demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay molecule-fast bench bench-down lock
+.PHONY: molecule-scenarios molecule-debian13 demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay molecule-fast bench bench-down lock
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -107,6 +107,10 @@ molecule-scenarios: setup image-trixie
 
 molecule: setup
 	molecule test --scenario-name managed_site
+
+## molecule-debian13: the managed site on Debian 13 with Debian's Slurm 24.11
+molecule-debian13: setup image-trixie
+	molecule test --scenario-name managed_site_debian13
 
 ## molecule-fast: the roles that need no Slurm (Miniforge, the curated environments, the login firewall) on one container, in minutes
 molecule-fast: setup

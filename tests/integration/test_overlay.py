@@ -256,12 +256,15 @@ def test_a_login_host_that_cannot_submit_stops_the_play(node, ansible_args):
     assert "MaxTime=02:00:00" in node(CTL).check_output("scontrol show partition short -o")
 
 
-def test_another_platform_is_refused_by_the_first_play(ansible_args):
+def test_managed_mode_on_the_sites_own_slurm_is_refused_before_any_change(node, ansible_args):
+    before = node(CTL).check_output(f"md5sum {SLURM_CONF} /etc/munge/munge.key")
     run = run_playbook(ansible_args, "playbooks/validate.yml", "playbooks/platform_check.yml",
                        "-e", "slurm_mode=managed", "-e", "slurm_cluster_name=center")
     assert run.returncode != 0
-    assert ("ctl runs Debian 13; in slurm_mode managed the bundle is tested on Debian 12 (bookworm) only"
-            in run.stdout), run.stdout[-3000:]
+    assert "already run a Slurm the bundle did not install (/etc/slurm/slurm.conf was not written by it)" \
+        in run.stdout, run.stdout[-3000:]
+    assert "Set slurm_mode: overlay to lay the bundle onto the site's Slurm" in run.stdout, run.stdout[-3000:]
+    assert node(CTL).check_output(f"md5sum {SLURM_CONF} /etc/munge/munge.key") == before
 
 
 EXTRA = json.dumps({"slurm_partitions": {"extra": {"PriorityTier": 1, "MaxTime": "1:00:00", "QOS": "trial"}},
