@@ -28,6 +28,11 @@ HANDED = {"PreemptType", "PreemptMode"}
 VOLATILE = {"BOOT_TIME", "NEXT_JOB_ID", "LAST_CONFIG_CHANGE", "LastConfigChange"}
 SITE_PARTITIONS = ("general", "express")
 BUNDLE_QOS = ("interactive", "burst", "scavenger", "short")
+# New Dask clusters in a row from one notebook kernel, each with a first
+# computation that must succeed. Four: from the fifth cluster of one Python
+# process on, a first computation has been seen to get no result within 60 s
+# (docs/dask-gateway.md), a problem of its own.
+CLUSTERS_IN_A_ROW = 4
 
 
 def _config(text):
@@ -172,36 +177,35 @@ def test_the_hub_spawns_a_notebook_as_a_job_in_the_bundles_partition(ca_file, no
 
 
 def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
-    """A cluster from alice's notebook: its scheduler and worker run as
-    Slurm jobs of alice in the bundle's partition and QOS, and it computes.
+    """Clusters from alice's notebook: their schedulers and workers run as
+    Slurm jobs of alice in the bundle's partition and QOS, and the first
+    computation of every new cluster succeeds, with no retry.
 
-    Known defect on Debian 13 (docs/overlay.md): the notebook's connection
-    through the gateway's TLS proxy is sometimes dropped right after the
-    worker registers (FutureCancelledError, "scheduler-connection-lost");
-    the client reconnects and the work is submitted again. Every attempt is
-    printed."""
+    On Debian 13 the scheduler used to close healthy connections (the
+    notebook's through the gateway's proxy, the worker's) just after the
+    first worker registered, so a first computation failed with
+    "scheduler-connection-lost" (docs/dask-gateway.md: Python 3.13's ssl
+    module and OpenSSL 3.5). Several clusters in a row, as that failed in
+    most attempts."""
     from kernel import Kernel
     k = Kernel(alice, "alice")
     try:
-        out = k.run(
-            "import time\nfrom dask_gateway import Gateway\ngateway = Gateway()\n"
-            "t0 = time.monotonic()\ncluster = gateway.new_cluster()\ncluster.scale(1)\n"
-            "client = cluster.get_client()\nclient.wait_for_workers(1, timeout=600)\n"
-            "print('READY', round(time.monotonic() - t0, 1))\n")
-        print(f"\nnew_cluster() to one worker on the center's Slurm: {out.split()[-1]} s")
-        jobs = squeue(node(CTL), "%u|%j|%P|%q|%a|%T", "-a", "-u alice")
-        assert jobs.count(["alice", "dask-gateway", "short", "burst", "datasci", "RUNNING"]) == 2, jobs
-        results = []
-        for attempt in range(3):
+        k.run("import time\nfrom dask_gateway import Gateway\ngateway = Gateway()\n")
+        for attempt in range(CLUSTERS_IN_A_ROW):
             out = k.run(
-                "try:\n    print('SUM', client.submit(sum, [1, 2, 3], pure=False).result(timeout=60))\n"
-                "except Exception as err:\n    print('LOST', type(err).__name__)\n    time.sleep(5)\n")
-            results.append(out.split()[-1])
-            print(f"computation {attempt + 1}: {out.strip()}")
-            if results[-1] == "6":
-                break
-        assert "6" in results, results
-        k.run("cluster.shutdown()\n")
+                "t0 = time.monotonic()\ncluster = gateway.new_cluster()\ncluster.scale(1)\n"
+                "client = cluster.get_client()\nclient.wait_for_workers(1, timeout=600)\n"
+                "ready = time.monotonic() - t0\n"
+                "try:\n    result = client.submit(sum, [1, 2, 3], pure=False).result(timeout=60)\n"
+                "except Exception as err:\n    result = type(err).__name__\n"
+                "print('READY', round(ready, 1), 'FIRST', result, round(time.monotonic() - t0, 1))\n")
+            print(f"\ncluster {attempt + 1}: {out.strip()}")
+            if attempt == 0:
+                jobs = squeue(node(CTL), "%u|%j|%P|%q|%a|%T", "-a", "-u alice")
+                assert jobs.count(["alice", "dask-gateway", "short", "burst", "datasci", "RUNNING"]) == 2, jobs
+            first = re.search(r"FIRST (\S+)", out)
+            assert first and first.group(1) == "6", f"the first computation of cluster {attempt + 1} failed: {out.strip()}"
+            k.run("client.close()\ncluster.shutdown()\n")
     except AssertionError:
         print(node(CTL).run("sacct -X -S now-10minutes -o jobid,user,jobname,partition,qos,state,nodelist,exitcode").stdout)
         raise

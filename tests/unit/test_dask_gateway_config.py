@@ -166,10 +166,12 @@ def test_the_chosen_environment_runs_scheduler_and_workers(backend, environment,
     _, cluster = _request(backend, {"environment": environment})
     assert cluster.scheduler_cmd == [prefix + "/bin/dask", "scheduler"]
     assert cluster.worker_cmd == [prefix + "/bin/dask", "worker"]
-    assert cluster.environment == {"PATH": prefix + "/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    assert cluster.environment == {"PATH": prefix + "/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+                                   "PYTHONPATH": "/etc/dask/python"}
     _, env, script = _submission(backend, {"environment": environment}, worker=True)
     assert script.splitlines()[-1].startswith(prefix + "/bin/dask worker tls://node1:4242 ")
     assert env["PATH"] == prefix + "/bin:/usr/bin:/bin"
+    assert env["PYTHONPATH"] == "/etc/dask/python"
 
 
 @pytest.mark.parametrize("worker", [False, True], ids=["scheduler", "worker"])

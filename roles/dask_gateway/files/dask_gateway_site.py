@@ -28,6 +28,10 @@ SUDO = "/usr/bin/sudo"
 # one anyway, but sudo 1.9.16 (Debian 13) crashes in its sudoers plugin when
 # it is started with no environment variable at all.
 SUDO_ENVIRONMENT = {"PATH": "/usr/bin:/bin"}
+# On PYTHONPATH of every scheduler and worker job: the role's sitecustomize.py
+# there works around a TLS error of Python 3.13 with OpenSSL 3.4 and later
+# that closed healthy connections of the scheduler (docs/dask-gateway.md).
+SITE_PYTHONPATH = "/etc/dask/python"
 
 
 class SiteSlurmBackend(SlurmBackend):
@@ -105,7 +109,7 @@ def in_environment(prefix):
     return {
         "scheduler_cmd": [prefix + "/bin/dask", "scheduler"],
         "worker_cmd": [prefix + "/bin/dask", "worker"],
-        "environment": {"PATH": prefix + "/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+        "environment": {"PATH": prefix + "/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": SITE_PYTHONPATH},
     }
 
 
