@@ -70,12 +70,15 @@ BUNDLE_SLURM_CONF_MARK = "(slurm_config_defaults) with the inventory's slurm_con
 
 def slurm_foreign_conf_errors(contents, path):
     """Hosts whose slurm.conf the bundle did not write, in managed mode.
-    `contents`: {host: the file's base64 content as slurp returns it, or
-    None where there is none}; `path`: the file's path, for the message."""
+    `contents`: {host: what slurp registered (its base64 `content`; a
+    skipped result, where the host has no such file, has none), or the
+    content itself, or None}; `path`: the file's path, for the message."""
     if not isinstance(contents, Mapping):
         raise AnsibleFilterError("slurm_foreign_conf_errors expects a dict of host: base64 content or None")
     foreign = []
     for host, content in sorted(contents.items()):
+        if isinstance(content, Mapping):
+            content = content.get("content")
         if content in (None, ""):
             continue
         try:

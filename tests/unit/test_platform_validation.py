@@ -72,6 +72,13 @@ def test_the_mark_is_in_the_header_the_slurm_role_writes():
 @pytest.mark.parametrize(("contents", "errors"), [
     ({"ctl": None, "c1": None}, []),
     ({"ctl": _b64(OURS), "c1": ""}, []),
+    # What slurp registers: its content, or a skipped result where there is no file.
+    ({"ctl": {"content": _b64(OURS), "encoding": "base64"}, "c1": {"skipped": True, "changed": False}}, []),
+    ({"ctl": {"content": _b64("ClusterName=center\n")}, "c1": {"skipped": True}}, [
+        "ctl already runs a Slurm the bundle did not install (/etc/slurm/slurm.conf was not written by it); "
+        "slurm_mode managed would take over that Slurm, its munge key and its configuration. Set slurm_mode: "
+        "overlay to lay the bundle onto the site's Slurm (docs/overlay.md), or move /etc/slurm/slurm.conf away on "
+        "those hosts if the bundle is to install and own Slurm there."]),
     ({"ctl": _b64("ClusterName=center\nSlurmctldHost=ctl\n"), "c1": None}, [
         "ctl already runs a Slurm the bundle did not install (/etc/slurm/slurm.conf was not written by it); "
         "slurm_mode managed would take over that Slurm, its munge key and its configuration. Set slurm_mode: "
