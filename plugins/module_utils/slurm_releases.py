@@ -28,14 +28,17 @@ captured from both (tests/unit/fixtures/slurm-24.11/README.md).
 | slurm.conf `RoutePlugin` | read | replaced by `TopologyParam=RouteTree` | 23.11 |
 | slurm.conf `SelectType=select/cons_res` | works | refused (slurmctld stops) | 23.11 |
 | slurm.conf `CoreSpecPlugin`, `PowerPlugin`, `PowerParameters` | read | ignored (logged as defunct) | 24.05 |
-| cgroup.conf `ConstrainKmemSpace`, `AllowedKmemSpace`, `MaxKmemPercent`, `MinKmemSpace` | read (cgroup v1 only) | refused (slurmd stops) | 23.11 |
+| cgroup.conf `ConstrainKmemSpace`, `AllowedKmemSpace`, `MaxKmemPercent`, `MinKmemSpace` | read (v1 only) | refused | 23.11 |
 | cgroup.conf `CgroupAutomount` | read (default no) | ignored (logged as defunct) | 23.11 |
 | cgroup.conf `EnableControllers` / `SignalChildrenProcesses` / `SystemdTimeout` | refused | known | 23.02 / 23.11 / 24.05 |
 | cgroup.conf `CgroupPlugin` default | autodetect | autodetect | - |
+| cgroup/v2 `memory.swap.max` with `ConstrainSwapSpace=yes` | RAM + swap (a bug) | swap alone | 23.02.6 |
 
-Refused by both, and so by the slurm role's validation: slurm.conf's
-retired keys (SLURM_CONF_RETIRED, among them `AccountingStorageLoc`, which
-both releases stop at), cgroup.conf's `CgroupReleaseAgentDir`.
+Reported whatever the release, by the slurm role's validation in the first
+play: slurm.conf's retired keys (SLURM_CONF_RETIRED: old names and defunct
+keys that both releases parse, and `AccountingStorageLoc`, which both stop
+at), cgroup.conf's `CgroupReleaseAgentDir` (both stop at it) and cgroup.conf
+keys neither release reads.
 
 Where the release-dependent keys are checked: in the platform play
 (playbooks/platform_check.yml -> the slurm role's managed_check), the first
