@@ -9,7 +9,8 @@ settings are usable.
 `slurm_time_minutes(value)` parses a Slurm time limit to minutes.
 
 Every key list and value format comes from module_utils/slurm_vocab.py, the
-bundle's one Slurm vocabulary, which the slurm_sacctmgr module reads too: a
+bundle's one Slurm vocabulary (cgroup.conf's keys and what changed between
+Slurm releases from module_utils/slurm_releases.py), which the slurm_sacctmgr module reads too: a
 QOS value these checks accept is one the module accepts. Slurm itself matches
 keys without regard to case, and so do these checks; two spellings of one key
 in the same dict are reported, since only one of them would take effect.
