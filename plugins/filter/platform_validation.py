@@ -12,6 +12,10 @@ is changed.
   refused by Slurm, and the munge and accounting versions differ).
 - overlay mode (the site's Slurm; tested with Slurm 24.11 from Debian):
   Debian 13.
+
+`slurm_release_errors` checks the slurm role's effective slurm.conf and
+cgroup.conf keys against the Slurm release of the hosts' Debian
+(module_utils/slurm_releases.py, which says why the check is made here).
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ import base64
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_releases import (
+    release_errors,
+    release_of_debian,
+    releases_on_debian,
+)
 
 # slurm_mode -> [(distribution, major version, codename)]
 TESTED_PLATFORMS = {
@@ -57,9 +66,25 @@ def platform_errors(data):
         errors.append(
             "the site's hosts run " + " and ".join(f"{p} ({', '.join(hosts)})" for p, hosts in sorted(on.items()))
             + f"; in slurm_mode {data.get('mode')} every host of a site runs one platform, as Debian's Slurm "
-            "releases differ (22.05 on Debian 12, 24.11 on Debian 13) and do not mix. Install one Debian release "
+            f"releases differ ({releases_on_debian()}) and do not mix. Install one Debian release "
             "on every host, or split the inventory into one site per platform.")
     return errors
+
+
+def slurm_release_errors(data):
+    """Keys of the slurm role's effective settings that the Slurm release of
+    the site's Debian does not take, in managed mode. `data`: debian (the
+    hosts' distribution_major_version, one for the whole site), config (the
+    effective slurm.conf dict) and cgroup_config (the cgroup.conf dict)."""
+    if not isinstance(data, Mapping):
+        raise AnsibleFilterError("slurm_release_errors expects a dict with debian, config and cgroup_config")
+    version = release_of_debian(data.get("debian") or "")
+    if version is None:
+        return []  # an untested platform is reported by platform_errors
+    for name in ("config", "cgroup_config"):
+        if not isinstance(data.get(name) or {}, Mapping):
+            raise AnsibleFilterError(f"slurm_release_errors: {name} must be a dict")
+    return release_errors(version, data.get("config") or {}, data.get("cgroup_config") or {})
 
 
 # A line of the header of the slurm.conf that the slurm role writes
@@ -99,4 +124,8 @@ class FilterModule:
     """The platforms the bundle is tested on."""
 
     def filters(self):
-        return {"platform_errors": platform_errors, "slurm_foreign_conf_errors": slurm_foreign_conf_errors}
+        return {
+            "platform_errors": platform_errors,
+            "slurm_foreign_conf_errors": slurm_foreign_conf_errors,
+            "slurm_release_errors": slurm_release_errors,
+        }

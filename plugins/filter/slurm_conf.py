@@ -17,7 +17,7 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import
     hostlist_expand,
     partition_line,
 )
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import SLURM_CONF_RESTART_KEYS
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_releases import SLURM_CONF_RESTART_KEYS
 
 
 def slurm_conf_value(value):

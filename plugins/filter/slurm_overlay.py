@@ -40,7 +40,6 @@ from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import (
     slurm_hostlist,
     slurm_hostlist_expand,
 )
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import reconfigure_applies_all
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import (
     SlurmConfLineError,
     is_all_nodes,
@@ -48,9 +47,15 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import
     partition_line,
     partition_nodes,
 )
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_releases import (
+    RECONFIGURE_APPLIES_ALL_FROM,
+    SLURM_CONF_RESTART_KEYS,
+    UNSET_PLUGIN_MEANS,
+    reconfigure_applies_all,
+    release_name,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SLURM_CONF_KEYS,
-    SLURM_CONF_RESTART_KEYS,
     SlurmValueError,
     parse_time,
 )
@@ -76,8 +81,9 @@ def _lower_keys(mapping):
 
 
 # What an unset key means, where scontrol shows it as "(null)" or not at all
-# (Slurm 24.11 prints an unset PreemptType as "(null)", 22.05 as preempt/none).
-UNSET_MEANS = {"preempttype": "preempt/none", "preemptmode": "OFF"}
+# (slurm_releases.UNSET_PLUGIN_MEANS: Slurm 24.11 prints an unset PreemptType
+# as "(null)", 22.05 as preempt/none).
+UNSET_MEANS = dict(_lower_keys(UNSET_PLUGIN_MEANS), preemptmode="OFF")
 
 
 def _same_value(key, left, right):
@@ -306,13 +312,14 @@ class _Plan:
         if reconfigure_applies_all(self.version):
             return
         restart = {k.lower() for k in SLURM_CONF_RESTART_KEYS}
-        release = ("%d.%02d" % tuple(self.version[:2])) if self.version else "this release"
+        release = release_name(self.version) if self.version else "this release"
+        from_release = release_name(RECONFIGURE_APPLIES_ALL_FROM)
         for key, value in keys.items():
             live = self._live(key)
             if key.lower() in restart and not _same_value(key, live or "", value):
                 self.errors.append(
                     f"slurm_overlay_keys: Slurm {release} applies {key} only when slurmctld restarts (from "
-                    f"23.11 `scontrol reconfigure` applies it), and overlay mode never restarts the site's "
+                    f"{from_release} `scontrol reconfigure` applies it), and overlay mode never restarts the site's "
                     f"daemons. Set {key}={slurm_conf_value(value)} in the site's slurm.conf and restart "
                     f"slurmctld in a maintenance window, then run again (the fragment then changes nothing).")
 

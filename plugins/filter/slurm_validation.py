@@ -9,7 +9,8 @@ settings are usable.
 `slurm_time_minutes(value)` parses a Slurm time limit to minutes.
 
 Every key list and value format comes from module_utils/slurm_vocab.py, the
-bundle's one Slurm vocabulary, which the slurm_sacctmgr module reads too: a
+bundle's one Slurm vocabulary (cgroup.conf's keys and what changed between
+Slurm releases from module_utils/slurm_releases.py), which the slurm_sacctmgr module reads too: a
 QOS value these checks accept is one the module accepts. Slurm itself matches
 keys without regard to case, and so do these checks; two spellings of one key
 in the same dict are reported, since only one of them would take effect.
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import slurm_conf_value as _conf_str
 from ansible_collections.hpc.datasci.plugins.filter.slurm_overlay import handed_key_errors
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_releases import CGROUP_CONF_KEYS, CGROUP_CONF_RETIRED
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     ATTRIBUTES,
     CLEAR_WORDS,
@@ -184,6 +186,7 @@ class _Keys:
 
 _PARTITION = _Keys(PARTITION_KEYS)
 _SLURM_CONF = _Keys(SLURM_CONF_KEYS)
+_CGROUP_CONF = _Keys(CGROUP_CONF_KEYS)
 _QOS = _Keys(QOS_KEYS)
 _QOS_ALIASES_LOWER = {k.lower(): v for k, v in QOS_ALIASES.items()}
 
@@ -751,6 +754,17 @@ class _Checker:
                      f"slurm_config.")
         self._backfill(view)
 
+    def cgroup_config(self):
+        """Keys of cgroup.conf: those Slurm 22.05 or 24.11 reads (slurmd does
+        not start with another); which release takes which is checked where
+        the hosts' release is known (module_utils/slurm_releases.py)."""
+        config = self.site.get("cgroup_config")
+        if self.overlay or not isinstance(config, Mapping):
+            return  # overlay mode writes no cgroup.conf
+        spelled = "Keys are spelled as cgroup.conf spells them (see 'man cgroup.conf')."
+        for key in config:
+            self._key_errors("slurm_cgroup_config", key, _CGROUP_CONF, CGROUP_CONF_RETIRED, {}, spelled)
+
     def _backfill(self, view):
         scheduler = _conf_str(view.get("SchedulerType") or "sched/backfill")
         if scheduler.lower() != "sched/backfill":
@@ -798,8 +812,9 @@ def slurm_site_errors(site):
     releases -> their value or None), short_share_percent (and share_variable,
     the inventory's name of it for messages; default slurm_sand_share_percent),
     groups (slurm_controller, slurm_dbd, slurm_compute, login -> host names),
-    node_names (Slurm node names of the compute hosts), mode (slurm_mode) and
-    overlay_keys (slurm_overlay_keys).
+    node_names (Slurm node names of the compute hosts), mode (slurm_mode),
+    overlay_keys (slurm_overlay_keys) and cgroup_config (the merged cgroup.conf
+    dict; its keys are checked when given).
     """
     if not isinstance(site, Mapping):
         raise AnsibleFilterError(
@@ -815,7 +830,8 @@ def slurm_site_errors(site):
     checker.qos()          # first: partitions and accounts refer to QOS
     checker.partitions()
     checker.accounts()
-    checker.config()       # last: bf_window is compared with partition MaxTime
+    checker.config()       # after partitions: bf_window is compared with MaxTime
+    checker.cgroup_config()
     return checker.errors
 
 

@@ -198,7 +198,8 @@ def _format_flags(flags):
 
 
 def _format_preempt_mode(modes, upper=False):
-    """``cluster``, ``requeue``, ``gang,suspend`` as 22.05 prints a QOS's mode."""
+    """``cluster``, ``requeue``, ``gang,suspend`` as sacctmgr prints a QOS's
+    mode (22.05 and 24.11 alike: slurm_releases.py)."""
     if not modes or modes == frozenset(('cluster',)):
         return 'cluster'
     first = [m for m in ('gang', 'within') if m in modes]

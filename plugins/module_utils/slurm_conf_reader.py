@@ -14,7 +14,8 @@ running slurmctld reports, and which Slurm release it is.
 - ``slurm_version(text)`` reads "slurm 24.11.5" / "slurm-wlm 22.05.8".
 
 The formats are the same in Slurm 22.05 and 24.11; the unit tests read real
-output of both (tests/unit/fixtures/slurm-*).
+output of both (tests/unit/fixtures/slurm-*). What the release changes in
+what the output means is in slurm_releases.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -176,12 +177,3 @@ def slurm_version(text):
     if not match:
         return None
     return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
-
-
-def reconfigure_applies_all(version):
-    """Whether `scontrol reconfigure` applies every slurm.conf key.
-
-    From Slurm 23.11 slurmctld re-executes itself on reconfigure, so keys that
-    older releases read only at start (plugins such as PreemptType) take
-    effect too; 22.05 applies only the keys that may change at run time."""
-    return version is not None and tuple(version[:2]) >= (23, 11)

@@ -19,6 +19,11 @@ import difflib
 import re
 from collections import OrderedDict, namedtuple
 
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_releases import (
+    QOS_FLAGS,
+    SLURM_CONF_RETIRED,
+)
+
 
 class SlurmValueError(ValueError):
     """A value that is not a valid Slurm time, memory size or TRES string."""
@@ -290,16 +295,8 @@ def format_tres(tres, units=True):
 
 # --- QOS flags and preemption modes -------------------------------------------------
 
-# The QOS flags that both Slurm 22.05 (Debian 12) and 24.11 accept: the Flags
-# list of sacctmgr(1), SPECIFICATIONS FOR QOS, and _str_2_qos_flags() in
-# src/common/slurmdb_defs.c (tags slurm-22-05-8-1 and slurm-24-11-7-1).
-# `Relative` is not here: it came with 23.11, and 22.05's sacctmgr refuses
-# it ("Unknown QOS flag used") or, next to a known flag, drops it silently.
-QOS_FLAGS = (
-    'DenyOnLimit', 'EnforceUsageThreshold', 'NoDecay', 'NoReserve',
-    'OverPartQOS', 'PartitionMaxNodes', 'PartitionMinNodes',
-    'PartitionTimeLimit', 'RequiresReservation', 'UsageFactorSafe',
-)
+# The QOS flags that both supported releases accept (slurm_releases.QOS_FLAGS;
+# `Relative` is not among them).
 _FLAG_BY_LOWER = dict((f.lower(), f) for f in QOS_FLAGS)
 
 
@@ -596,23 +593,11 @@ PARTITION_BOOLEAN_KEYS = (
 )
 PARTITION_STATES = ("UP", "DOWN", "DRAIN", "INACTIVE")
 
-# Options of slurm.conf whose change `scontrol reconfigure` does not apply:
-# the daemons must restart (slurm.conf(5); checked for PreemptType on 22.05,
-# where a reconfigured controller shows the new value but does not preempt).
-SLURM_CONF_RESTART_KEYS = (
-    "AccountingStorageType", "AuthType", "CredType", "GresTypes",
-    "JobAcctGatherType", "JobContainerType", "LaunchType", "MpiDefault",
-    "PreemptMode", "PreemptType", "PriorityType", "ProctrackType",
-    "SchedulerType", "SelectType", "SelectTypeParameters", "SlurmctldPort",
-    "SlurmdPort", "SlurmdSpoolDir", "SlurmUser", "StateSaveLocation",
-    "SwitchType", "TaskPlugin", "TopologyPlugin",
-)
-
 # Options of slurm.conf (not the NodeName/PartitionName line options).
 SLURM_CONF_KEYS = (
     "AccountingStorageBackupHost", "AccountingStorageEnforce",
     "AccountingStorageExternalHost", "AccountingStorageHost",
-    "AccountingStorageLoc", "AccountingStorageParameters",
+    "AccountingStorageParameters",
     "AccountingStoragePass", "AccountingStoragePort", "AccountingStorageTRES",
     "AccountingStorageType", "AccountingStorageUser", "AccountingStoreFlags",
     "AcctGatherEnergyType", "AcctGatherFilesystemType",
@@ -672,32 +657,11 @@ SLURM_CONF_KEYS = (
     "UnkillableStepProgram", "UnkillableStepTimeout", "UsePAM", "VSizeFactor",
     "WaitTime", "X11Parameters",
 )
-# Keys Slurm 22.05 still parses but that are replaced, defunct, or written by
-# this role from other variables.
-SLURM_CONF_REJECTED = {
-    "NodeName": "node lines are written from the slurm_compute hosts; set "
-                "their keys in slurm_node_config (host_vars)",
-    "PartitionName": "partitions are written from slurm_partitions",
-    "ControlMachine": "it is replaced by SlurmctldHost, which the role writes "
-                      "from inventory group slurm_controller",
-    "ControlAddr": "it is replaced by SlurmctldHost, which the role writes "
-                   "from inventory group slurm_controller",
-    "BackupController": "it is replaced by SlurmctldHost; this role sets up "
-                        "one controller",
-    "BackupAddr": "it is replaced by SlurmctldHost; this role sets up one "
-                  "controller",
-    "CryptoType": "it is the old name of CredType",
-    "FastSchedule": "it is obsolete since Slurm 20.02 (see "
-                    "SlurmdParameters=config_overrides)",
-    "SallocDefaultCommand": "it is obsolete; use "
-                            "LaunchParameters=use_interactive_step and "
-                            "InteractiveStepOptions",
-    "SchedulerAuth": "it is defunct",
-    "KeepAliveTime": "it is deprecated; use "
-                     "CommunicationParameters=keepalivetime=<seconds>",
-    "AccountingStoreJobComment": "it is deprecated; use "
-                                 "AccountingStoreFlags=job_comment",
-    "AcctGatherInfinibandType": "it is the old name of "
-                                "AcctGatherInterconnectType",
-    "BurstBufferParameters": "burst buffer settings live in burst_buffer.conf",
-}
+# Keys the role writes from other variables, and keys retired by Slurm 22.05
+# or before (slurm_releases.SLURM_CONF_RETIRED, with their reasons).
+SLURM_CONF_REJECTED = OrderedDict([
+    ("NodeName", "node lines are written from the slurm_compute hosts; set "
+                 "their keys in slurm_node_config (host_vars)"),
+    ("PartitionName", "partitions are written from slurm_partitions"),
+])
+SLURM_CONF_REJECTED.update(SLURM_CONF_RETIRED)

@@ -8,12 +8,12 @@ import pytest
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import (
     merge_conf,
     parse_conf,
-    reconfigure_applies_all,
     scontrol_config,
     scontrol_pairs,
     scontrol_records,
     slurm_version,
 )
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_releases import reconfigure_applies_all
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 RELEASES = {"22.05": "slurm-22.05", "24.11": "slurm-24.11"}
