@@ -148,6 +148,8 @@ class _Plan:
         self.version = self.site.get("version")
         self.errors = []
         self.notes = []
+        # Compute nodes the site's Slurm does not know (compute_nodes).
+        self.unknown_compute = set()
 
     # --- the fragment -----------------------------------------------------------
     def _site_partitions(self):
@@ -215,7 +217,8 @@ class _Plan:
             except SlurmConfLineError as err:
                 self.errors.append(f"slurm_partitions.{name}.nodes: {err}")
                 continue
-            unknown = [n for n in nodes if known_nodes and n not in known_nodes and not is_all_nodes(n)]
+            unknown = [n for n in nodes if known_nodes and n not in known_nodes and not is_all_nodes(n)
+                       and n not in self.unknown_compute]
             if unknown or not nodes:
                 self.errors.append(
                     f"slurm_partitions.{name}: the nodes {', '.join(unknown) or '(none)'} are not nodes of "
@@ -272,6 +275,21 @@ class _Plan:
                 f"slurm_sand_mode suspend needs memory tracked by the scheduler, but the site runs "
                 f"SelectTypeParameters={select or '(none)'}: a suspended job keeps its memory. Set a "
                 f"*_Memory value in the site's slurm.conf, or choose slurm_sand_mode: tiers.")
+
+    def compute_nodes(self):
+        """Every compute host must be a node of the site's Slurm: its records
+        give the nodes' sizes in overlay mode (slurm_nodes.py)."""
+        known = set(self.site.get("nodes") or [])
+        hosts = {name: host for host, name in self.node_name_of.items()}
+        self.unknown_compute = {n for n in self.node_names if known and n not in known}
+        if self.unknown_compute:
+            shown = [n if hosts.get(n, n) == n else f"{hosts[n]} (slurm_node_name {n})"
+                     for n in self.node_names if n in self.unknown_compute]
+            self.errors.append(
+                f"slurm_compute: the hosts {', '.join(shown)} are not nodes of the site's Slurm "
+                f"({slurm_hostlist(sorted(known))}), whose node records give the nodes' CPUs and memory in overlay "
+                f"mode: set slurm_node_name in the host_vars of each to its Slurm NodeName, or take them out of the "
+                f"inventory group slurm_compute.")
 
     # --- checks of the keys -------------------------------------------------------
     def cluster_name(self, wanted):
@@ -430,6 +448,7 @@ def slurm_overlay_plan(data):
     plan.sand_needs(keys)
     plan.restart_keys(keys)
     plan.site_preemption(keys)
+    plan.compute_nodes()
     partition_lines = plan.partition_lines()
     removed = plan.removed()
     lines = [f"{k}={slurm_conf_value(v)}" for k, v in keys.items()] + partition_lines

@@ -22,6 +22,11 @@ partitions and QOS the role applies, as lists of dicts with `name`:
   no longer takes a whole node), and in `suspend` mode the keys of the
   partitions below the sand partition that let their jobs be suspended
   (OverSubscribe=FORCE:1) while keeping memory free for sand (MaxMemPerCPU).
+  In overlay mode the partitions below are the site's, with their own memory
+  keys: the sand partition's DefMemPerCPU is also kept within the memory a
+  sand job finds free beside the site's jobs on each of its nodes
+  (module_utils/slurm_site_memory.py), and one that cannot fit is reported
+  in `overlay_errors` instead of written.
 
 Mistakes in the shape of these variables are returned as `errors`
 (sentences naming the variable and the fix) for the validation play; the
@@ -35,6 +40,13 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.filter.slurm_validation import type_name
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import (
+    SlurmConfLineError,
+    hostlist_collect,
+    is_all_nodes,
+    partition_nodes,
+)
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_site_memory import free_beside_site
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     PARTITION_KEYS,
     QOS,
@@ -334,6 +346,12 @@ class _SandMode:
         self.mode = policy.get("sand_mode")
         self.partitions = partitions
         self.errors = errors
+        # Overlay mode: the site's Slurm as slurm_site_info read it (None
+        # before it is read), and what does not fit it.
+        self.site = policy.get("site") if policy.get("mode") == "overlay" else None
+        self.node_names = list(policy.get("node_names") or [])
+        self.node_name_of = dict(policy.get("node_name_of") or {})
+        self.overlay_errors = []
         self.site_config = policy.get("config") or {}
         # The site's SelectTypeParameters in any letter case, else the preset's.
         key = _key(self.site_config, "SelectTypeParameters")
@@ -369,6 +387,38 @@ class _SandMode:
             self.config["DefMemPerCPU"] = self.per_cpu
         if self.mode == "suspend":
             self._suspend()
+
+    def _sand_nodes(self, attrs):
+        """The Slurm names of the sand partition's nodes (ALL: every node of
+        the site's); [] when its nodes are bad (the overlay plan reports them)."""
+        try:
+            nodes = partition_nodes(attrs, self.node_names, self.node_name_of)
+        except SlurmConfLineError:
+            return []
+        if any(is_all_nodes(n) for n in nodes):
+            return sorted(self.site.get("node_records") or {})
+        return nodes
+
+    def _beside_the_site(self, sand_name, sand_attrs, sand_mb):
+        """Overlay mode: the sand partition's DefMemPerCPU (`sand_mb`, from
+        slurm_sand_memory_percent) kept within the memory a sand job finds
+        free beside the site's jobs on each of its nodes, which is then
+        sand_memory_mb (the smallest). None, and an overlay error, where a
+        node has none free and the inventory sets no memory default of the
+        sand partition (one it sets is written as given)."""
+        previous = ((self.site.get("fragment") or {}).get("partitions") or {})
+        bundle = [name for name, _attrs in self.partitions] + list(previous)
+        nodes = free_beside_site(self.site, self._sand_nodes(sand_attrs), bundle)
+        if not nodes:
+            return sand_mb
+        least = min(each["free"] for each in nodes)
+        self.sand_memory_mb = max(least, 0)
+        tight = [each for each in nodes if each["free"] < 1]
+        if not tight:
+            return min(sand_mb, least)
+        if all(_key(sand_attrs, k) is None for k in ("DefMemPerCPU", "DefMemPerNode")):
+            self.overlay_errors.append(_no_room_message(sand_name, tight))
+        return None
 
     def _oversubscribe(self, name, attrs, sand_name):
         """OverSubscribe=FORCE:1 on every partition, the sand partition's
@@ -414,7 +464,10 @@ class _SandMode:
             rock_mb = max(1, self.per_cpu * (100 - self.percent) // 100)
             sand_mb = max(1, self.per_cpu * self.percent // 100)
             self.sand_memory_mb = self.smallest * self.percent // 100
-            _set_default(sand_attrs, "DefMemPerCPU", sand_mb, "DefMemPerNode")
+            if isinstance(self.site, Mapping):
+                sand_mb = self._beside_the_site(sand_name, sand_attrs, sand_mb)
+            if sand_mb is not None:
+                _set_default(sand_attrs, "DefMemPerCPU", sand_mb, "DefMemPerNode")
         for name, attrs in self.partitions:
             self._oversubscribe(name, attrs, sand_name)
             if str(name) == str(sand_name):
@@ -422,6 +475,32 @@ class _SandMode:
             if rock_mb is not None:
                 _set_default(attrs, "MaxMemPerCPU", rock_mb, "MaxMemPerNode")
                 _set_default(attrs, "DefMemPerCPU", rock_mb, "DefMemPerNode")
+
+
+def _no_room_message(sand_name, tight):
+    """Why the sand partition gets no DefMemPerCPU: the nodes (`tight`, of
+    free_beside_site) where the site's jobs leave a sand job no memory,
+    with the site's partitions there whose jobs leave none."""
+    groups, crowding = {}, []
+    for each in tight:
+        held = []
+        for part in each["partitions"]:
+            if part["free"] >= 1:
+                continue
+            crowding += [part["name"]] if part["name"] not in crowding else []
+            held.append(f"{part['name']} (the whole node to a job without --mem: {part['keys']})"
+                        if part["per_cpu"] is None else
+                        f"{part['name']} (up to {part['per_cpu']} MiB per CPU: {part['keys']})")
+        key = (each["cpus"], each["memory"], f" in the site's partitions {', '.join(held)}" if held else "")
+        groups.setdefault(key, []).append(each["node"])
+    where = [f"{hostlist_collect(names)} ({cpus} CPUs, {memory} MiB for jobs: RealMemory less MemSpecLimit){held}"
+             for (cpus, memory, held), names in groups.items()]
+    return (
+        f"slurm_partitions.{sand_name}: a job of the sand partition {sand_name} that names no memory would find "
+        f"none free on a node that the site's jobs fill (a suspended job keeps its memory): {'; and '.join(where)}. "
+        f"The bundle does not write a DefMemPerCPU that cannot fit. Give the site's partitions "
+        f"{', '.join(crowding) or '(none)'} a DefMemPerCPU in the site's slurm.conf that leaves memory free, or "
+        f"set slurm_partitions.{sand_name}.DefMemPerCPU in the inventory (written as given).")
 
 
 def _bf_window(partitions):
@@ -451,14 +530,19 @@ def slurm_policy(policy):
     (CPUs and RealMemory of every compute node), config (the site's
     slurm_config) and select_type_parameters (the preset's, used when
     config has none) and mode (slurm_mode: in overlay the partitions are
-    only the bundle's own). Returns a
+    only the bundle's own). In overlay mode also site (the site's Slurm as
+    hpc.datasci.slurm_site_info returns it, None while not read),
+    node_names (the Slurm names of the compute nodes) and node_name_of
+    ({inventory host: Slurm name}), which place the sand partition. Returns a
     dict with `partitions` and `qos` (lists of dicts with `name`, in preset
     order then the site's additions in their order), `config` (the slurm.conf
     keys the sand mode derives), `bf_window` (minutes), `short_share_cpus`,
     `sand_partition` (the name of the partition with the highest tier, or None),
     `sand_memory_mb` (memory a sand job finds free on the smallest node when
-    the lower partitions fill it, in suspend mode; else None) and `errors`
-    (mistakes found on the way, for validation).
+    the lower partitions fill it, in suspend mode; else None; in overlay
+    mode what the site's jobs leave free), `errors` (mistakes found on the
+    way, for validation) and `overlay_errors` (what does not fit the site's
+    Slurm, for overlay mode's checks).
     """
     if not isinstance(policy, Mapping):
         raise AnsibleFilterError(
@@ -490,6 +574,7 @@ def slurm_policy(policy):
         "bf_window": _bf_window(partitions),
         "short_share_cpus": cpus,
         "errors": errors,
+        "overlay_errors": sand.overlay_errors,
     }
 
 

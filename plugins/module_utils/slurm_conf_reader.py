@@ -10,7 +10,9 @@ running slurmctld reports, and which Slurm release it is.
   (several on a line for NodeName/PartitionName/NodeSet lines), ``#``
   comments, ``Include`` lines, keys in any letter case.
 - ``scontrol_config(text)`` reads ``scontrol show config`` ("Key = Value").
-- ``scontrol_records(text, name_key)`` reads one-line records (``-o``).
+- ``scontrol_records(text, name_key)`` reads one-line records (``-o``);
+  ``node_sizes(records)`` takes each node's size from those of
+  ``scontrol show node -o``.
 - ``slurm_version(text)`` reads "slurm 24.11.5" / "slurm-wlm 22.05.8".
 
 The formats are the same in Slurm 22.05 and 24.11; the unit tests read real
@@ -168,6 +170,32 @@ def scontrol_records(text, name_key):
         if pairs.get(name_key):
             records[pairs[name_key]] = pairs
     return records
+
+
+def _size(value):
+    """A whole number of scontrol's output, 0 when it is none (N/A, (null))."""
+    try:
+        return max(int(str(value).strip()), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def node_sizes(records):
+    """{name: {CPUs, RealMemory, MemSpecLimit, Partitions}} of the records of
+    `scontrol show node -o` (scontrol_records(text, "NodeName")): what
+    slurmctld counts for jobs - CPUs from CPUTot, RealMemory, MemSpecLimit
+    (memory held back from jobs; 0 where the node sets none, as scontrol
+    then does not print it) - and the partitions the node is in. A size
+    that is not a number is 0 (unknown)."""
+    sizes = {}
+    for name, pairs in (records or {}).items():
+        sizes[name] = {
+            "CPUs": _size(pairs.get("CPUTot")),
+            "RealMemory": _size(pairs.get("RealMemory")),
+            "MemSpecLimit": _size(pairs.get("MemSpecLimit", 0)),
+            "Partitions": [p for p in str(pairs.get("Partitions") or "").split(",") if p and p != "(null)"],
+        }
+    return sizes
 
 
 def slurm_version(text):

@@ -14,7 +14,8 @@ description:
     fragment to a site's Slurm - the release and the running configuration
     (C(scontrol show config)), the site's slurm.conf and every file it includes (each
     key and partition with the file and line that defines it), the partitions slurmctld
-    runs (C(scontrol show partition -o)) and the partitions and QOS of active jobs
+    runs (C(scontrol show partition -o)), the nodes it knows with their sizes
+    (C(scontrol show node -o)) and the partitions and QOS of active jobs
     (C(squeue)).
   - The bundle's own fragment is read apart (O(fragment)) - it is the record of what the
     bundle wrote last time - and is never counted as the site's.
@@ -80,6 +81,14 @@ nodes:
   description: The names of the nodes slurmctld knows.
   type: list
   returned: always
+node_records:
+  description:
+    - What slurmctld counts of each node it knows, name to C(CPUs) (its CPUTot), C(RealMemory) and
+      C(MemSpecLimit) (MiB held back from jobs; 0 when the node sets none), and C(Partitions), the
+      partitions the node is in.
+  type: dict
+  returned: always
+  sample: {"c1": {"CPUs": 2, "RealMemory": 3000, "MemSpecLimit": 0, "Partitions": ["general", "express"]}}
 jobs:
   description: Active jobs, each {id, partitions, qos, state}.
   type: list
@@ -91,6 +100,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import (
     merge_conf,
+    node_sizes,
     parse_conf,
     scontrol_config,
     scontrol_records,
@@ -175,7 +185,7 @@ def main():
         module.fail_json(msg='cannot read the site\'s Slurm configuration: %s' % ', '.join(unreadable))
     fragment = parse_conf(_read(fragment_path), fragment_path) if os.path.exists(fragment_path) else {}
     partitions = scontrol_records(_run(module, ['scontrol', 'show', 'partition', '-o']), 'PartitionName')
-    nodes = sorted(scontrol_records(_run(module, ['scontrol', 'show', 'node', '-o']), 'NodeName'))
+    node_records = node_sizes(scontrol_records(_run(module, ['scontrol', 'show', 'node', '-o']), 'NodeName'))
     jobs = active_jobs(_run(module, ['squeue', '-h', '-a', '-o', '%i|%P|%q|%T']))
     version = slurm_version(config.get('SLURM_VERSION') or _run(module, ['scontrol', '--version']))
     module.exit_json(
@@ -188,7 +198,8 @@ def main():
         site=merge_conf(parsed),
         config=config,
         partitions=partitions,
-        nodes=nodes,
+        nodes=sorted(node_records),
+        node_records=node_records,
         jobs=jobs,
     )
 

@@ -139,23 +139,52 @@ def test_the_bundles_partition_and_qos_run_jobs(node):
     assert out.strip() in ("c1", "c2")
 
 
+def _sand_memory_from_the_records(node, percent):
+    """The sand partition's DefMemPerCPU as the bundle derives it from the
+    site's node records: slurm_sand_memory_percent of the leanest node's
+    memory per CPU, within what the site's jobs (the cluster's DefMemPerCPU,
+    its partitions setting none) leave free on the smallest node."""
+    nodes = _records(node(CTL).check_output("scontrol show node -o"), "NodeName").values()
+    site_per_cpu = int(_config(node(CTL).check_output("scontrol show config"))["DefMemPerCPU"])
+    per_cpu = min(int(n["RealMemory"]) // int(n["CPUTot"]) for n in nodes)
+    free = min(int(n["RealMemory"]) - int(n["CPUTot"]) * site_per_cpu for n in nodes)
+    return min(per_cpu * percent // 100, free), free
+
+
+def test_the_sand_memory_default_fits_beside_the_sites_jobs(node, effective):
+    """The center declares RealMemory=3000 for 2 CPUs (less than the
+    containers see) and DefMemPerCPU=1024: two jobs of the site's leave 952
+    MiB on a node, and the sand partition's default fits in that."""
+    expected, free = _sand_memory_from_the_records(node, int(effective["sand_memory_percent"]))
+    short = _records(node(CTL).check_output("scontrol show partition short -o"), "PartitionName")["short"]
+    print(f"\nsand DefMemPerCPU {short.get('DefMemPerCPU')} (from the records: {expected}; "
+          f"free beside the site's jobs: {free} MiB)")
+    assert free == 952 and 0 < expected <= free
+    assert short.get("DefMemPerCPU") == str(expected)
+    assert f"DefMemPerCPU={expected} " in node(CTL).check_output(f"grep PartitionName=short {FRAGMENT}") + " "
+
+
 def test_sand_suspends_a_job_of_the_site_on_a_full_node_and_resumes_it(node):
-    """carol fills c2 with jobs of the site's partition general; alice's job in
-    the bundle's sand partition starts there at once by suspending one of them
-    (the keys the site handed over); the long job on c1 is never touched."""
+    """carol fills c2 with jobs of the site's partition general, each with
+    the site's default memory (no --mem); alice's job in the bundle's sand
+    partition, without --mem too, starts there within 10 s by suspending one
+    of them (the keys the site handed over) in the memory they leave free;
+    the long job on c1 is never touched."""
     login = node(LOGIN)
     cpus = int(node(CTL).check_output("scontrol show node c2 -o | grep -o 'CPUTot=[0-9]*' | cut -d= -f2"))
     ids = [login.check_output(
-        "runuser -u carol -- sbatch --parsable -o /dev/null -p general -w c2 -n1 --mem=100M -t 30 --wrap 'sleep 600'").strip()
+        "runuser -u carol -- sbatch --parsable -o /dev/null -p general -w c2 -n1 -t 30 --wrap 'sleep 600'").strip()
         for _ in range(cpus)]
     try:
         wait_until(lambda: _states(node, *ids) == ["RUNNING"] * len(ids), 60, "carol's jobs did not start on c2", every=2)
         t0 = time.monotonic()
         sand = login.check_output(
-            "runuser -u alice -- sbatch --parsable -o /dev/null -p short -q burst -A datasci -w c2 -n1 --mem=100M -t 5 "
+            "runuser -u alice -- sbatch --parsable -o /dev/null -p short -q burst -A datasci -w c2 -n1 -t 5 "
             "--wrap 'sleep 20'").strip()
-        wait_until(lambda: _states(node, sand) == ["RUNNING"], 60, "the sand job did not start", every=2)
-        print(f"\nsand job started on a full c2 in {time.monotonic() - t0:.1f} s")
+        wait_until(lambda: _states(node, sand) == ["RUNNING"], 10,
+                   lambda: f"the sand job did not start on a full c2: {squeue(node(CTL), '%i|%T|%r', '-a', f'-j {sand}')}",
+                   every=0.5)
+        print(f"\nsand job without --mem started on a c2 full of the site's jobs in {time.monotonic() - t0:.1f} s")
         states = _states(node, *ids)
         assert "SUSPENDED" in states, states
         wait_until(lambda: _states(node, *ids) == ["RUNNING"] * len(ids), 90,

@@ -7,6 +7,7 @@ import pathlib
 import pytest
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import (
     merge_conf,
+    node_sizes,
     parse_conf,
     scontrol_config,
     scontrol_pairs,
@@ -87,3 +88,19 @@ def test_real_scontrol_output_of_both_releases(release):
     conf = parse_conf((folder / "slurm.conf").read_text(), "slurm.conf")
     assert conf["keys"]["clustername"]["value"] == config["ClusterName"]
     assert set(conf["partitions"]) <= set(partitions)
+
+
+@pytest.mark.parametrize("release", sorted(RELEASES))
+def test_node_sizes_are_what_slurmctld_counts(release):
+    text = (FIXTURES / RELEASES[release] / "scontrol_show_node_o.txt").read_text()
+    memory, partitions = {"22.05": (2000, ["batch", "short"]), "24.11": (23081, ["general", "express"])}[release]
+    assert node_sizes(scontrol_records(text, "NodeName")) == {
+        name: {"CPUs": 2, "RealMemory": memory, "MemSpecLimit": 0, "Partitions": partitions} for name in ("c1", "c2")}
+
+
+def test_node_sizes_with_memory_held_back_and_unknown_values():
+    line = ("NodeName=c9 CPUAlloc=0 CPUTot=64 RealMemory=256000 AllocMem=0 MemSpecLimit=8000 State=IDLE "
+            "Partitions=(null)\nNodeName=c10 CPUTot=N/A State=DOWN")
+    assert node_sizes(scontrol_records(line, "NodeName")) == {
+        "c9": {"CPUs": 64, "RealMemory": 256000, "MemSpecLimit": 8000, "Partitions": []},
+        "c10": {"CPUs": 0, "RealMemory": 0, "MemSpecLimit": 0, "Partitions": []}}

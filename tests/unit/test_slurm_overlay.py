@@ -160,10 +160,20 @@ def test_a_partition_made_at_run_time_by_the_site_is_the_sites_too():
 
 
 def test_nodes_slurm_does_not_know_are_refused():
-    errors = plan(node_names=["c1", "gpu7"])["errors"]
+    errors = plan(partitions=[dict(SHORT, nodes="c1,gpu7")])["errors"]
     assert errors == [
         "slurm_partitions.short: the nodes gpu7 are not nodes of the site's Slurm (c[1-2]): set slurm_node_name in "
         "the host_vars of each compute host to its Slurm NodeName, or give the partition nodes: that Slurm knows."]
+
+
+def test_compute_hosts_slurm_does_not_know_are_refused_once():
+    # Their sizes come from the site's node records; the partition on them
+    # (every compute node by default) is not reported again.
+    errors = plan(node_names=["c1", "gpu7", "n9"], node_name_of={"c1": "c1", "gpu7": "gpu7", "node9": "n9"})["errors"]
+    assert errors == [
+        "slurm_compute: the hosts gpu7, node9 (slurm_node_name n9) are not nodes of the site's Slurm (c[1-2]), "
+        "whose node records give the nodes' CPUs and memory in overlay mode: set slurm_node_name in the host_vars "
+        "of each to its Slurm NodeName, or take them out of the inventory group slurm_compute."]
 
 
 def test_a_second_default_partition_is_refused():

@@ -7,6 +7,7 @@ import pathlib
 
 import pytest
 import yaml
+from _site_records import NO_DEFAULT, center
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import (
     FilterModule,
@@ -83,7 +84,7 @@ def test_the_role_defaults_are_the_empty_dicts_over_the_presets():
 def test_the_preset_alone_gives_the_demo_policy():
     result = slurm_policy(policy())
     assert result == {"partitions": DEMO_PARTITIONS, "qos": DEMO_QOS, "bf_window": 2880,
-                      "short_share_cpus": 4, "errors": [], "sand_memory_mb": None,
+                      "short_share_cpus": 4, "errors": [], "overlay_errors": [], "sand_memory_mb": None,
                       "sand_partition": "short", "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"}}
 
 
@@ -158,7 +159,7 @@ def test_the_full_list_form_replaces_the_preset():
     assert result == {
         "partitions": site_partitions,
         "qos": [{"name": "normal", "Priority": 10}, {"name": "short", "MaxWall": "2:00:00"}],
-        "bf_window": 2880, "short_share_cpus": 4, "errors": [], "sand_memory_mb": None,
+        "bf_window": 2880, "short_share_cpus": 4, "errors": [], "overlay_errors": [], "sand_memory_mb": None,
         "sand_partition": None, "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"}}
 
 
@@ -577,3 +578,82 @@ def test_the_qos_a_purge_deletes_are_those_the_inventory_does_not_list_but_never
     records = [{"Name": "normal"}, {"Name": "interactive"}, {"Name": "old"}, {"Name": "premium"}, {}]
     assert slurm_qos_unlisted(records, [{"name": "interactive"}, {"name": "short"}]) == ["old", "premium"]
     assert slurm_qos_unlisted(None, []) == []
+
+
+# --- Overlay mode: the sand partition's memory beside the site's jobs --------------
+def on_the_center(records, **changes):
+    """overlay() on the site's Slurm (`records`, _site_records.center: c1
+    and c2 of 2 CPUs), 60 % for sand as in the overlay scenario, `changes`
+    over it."""
+    value = overlay()
+    value.update(site=records, node_names=["c1", "c2"], node_name_of={"c1": "c1", "c2": "c2"}, sand_memory_percent=60,
+                 nodes=[{"CPUs": r["CPUs"], "RealMemory": r["RealMemory"]} for r in records["node_records"].values()])
+    value.update(changes)
+    return slurm_policy(value)
+
+
+@pytest.mark.parametrize(("percent", "expected"), [(60, 900), (25, 375), (90, 952)])
+def test_in_overlay_mode_sand_memory_fits_beside_the_sites_jobs(percent, expected):
+    # RealMemory=3000 for 2 CPUs, the site's DefMemPerCPU=1024: 952 MiB stay
+    # free beside two jobs of the site's; 60 % of 1500 MiB per CPU fits.
+    result = on_the_center(center(), sand_memory_percent=percent)
+    assert (result["errors"], result["overlay_errors"]) == ([], [])
+    assert partition_of(result, "short")["DefMemPerCPU"] == expected
+    assert result["sand_memory_mb"] == 952
+
+
+def test_in_overlay_mode_a_sand_default_that_cannot_fit_is_reported_not_written():
+    site = center(config=NO_DEFAULT, express={"DefMemPerNode": None, "DefMemPerCPU": "1600"})
+    result = on_the_center(site)
+    assert "DefMemPerCPU" not in partition_of(result, "short")
+    assert result["sand_memory_mb"] == 0 and result["errors"] == []
+    assert result["overlay_errors"] == [
+        "slurm_partitions.short: a job of the sand partition short that names no memory would find none free on a "
+        "node that the site's jobs fill (a suspended job keeps its memory): c[1-2] (2 CPUs, 3000 MiB for jobs: "
+        "RealMemory less MemSpecLimit) in the site's partitions general (the whole node to a job without --mem: no "
+        "DefMemPerCPU, DefMemPerNode=UNLIMITED), express (up to 1600 MiB per CPU: DefMemPerCPU=1600). The bundle "
+        "does not write a DefMemPerCPU that cannot fit. Give the site's partitions general, express a DefMemPerCPU "
+        "in the site's slurm.conf that leaves memory free, or set slurm_partitions.short.DefMemPerCPU in the "
+        "inventory (written as given)."]
+
+
+@pytest.mark.parametrize("key", ["DefMemPerCPU", "DefMemPerNode"])
+def test_in_overlay_mode_the_inventorys_sand_default_is_written_as_given(key):
+    result = on_the_center(center(config=NO_DEFAULT), partitions={"short": {key: 200}})
+    assert partition_of(result, "short")[key] == 200
+    assert result["overlay_errors"] == []
+    fits = on_the_center(center(), partitions={"short": {key: 2000}})
+    assert partition_of(result, "short")[key] == 200 and partition_of(fits, "short")[key] == 2000
+
+
+def test_in_overlay_mode_only_the_sand_partitions_nodes_count():
+    # general, which gives a job the whole node, only on c2.
+    site = center(config=NO_DEFAULT, express={"DefMemPerNode": None, "DefMemPerCPU": "500"})
+    site["node_records"]["c1"]["Partitions"] = ["express", "short"]
+    on_c1 = on_the_center(site, partitions={"short": {"nodes": "c1"}})
+    assert partition_of(on_c1, "short")["DefMemPerCPU"] == 900 and on_c1["sand_memory_mb"] == 2000
+    everywhere = on_the_center(site, partitions={"short": {"nodes": "ALL"}})
+    assert "c2 (2 CPUs, 3000 MiB for jobs: RealMemory less MemSpecLimit) in the site's partitions general" in \
+        everywhere["overlay_errors"][0]
+    # An inventory host is placed by its Slurm name.
+    renamed = on_the_center(site, partitions={"short": {"nodes": "node1"}}, node_name_of={"node1": "c1", "node2": "c2"})
+    assert renamed["overlay_errors"] == [] and renamed["sand_memory_mb"] == 2000
+
+
+def test_in_overlay_mode_the_bundles_partitions_of_the_last_run_are_not_the_sites():
+    site = center(config=NO_DEFAULT, general={"DefMemPerNode": None, "DefMemPerCPU": "100"},
+                  express={"DefMemPerNode": None, "DefMemPerCPU": "100"})
+    site["fragment"] = {"partitions": {"old": {}}}
+    for record in site["node_records"].values():
+        record["Partitions"] += ["short", "old"]
+    result = on_the_center(site)
+    assert result["overlay_errors"] == [] and result["sand_memory_mb"] == 2800
+
+
+def test_the_sites_records_change_nothing_outside_overlay_mode_or_before_they_are_read():
+    managed = on_the_center(center(config=NO_DEFAULT), mode="managed",
+                            partitions_preset=copy.deepcopy(DEFAULTS["slurm_partitions_preset"]))
+    assert managed["overlay_errors"] == [] and managed["sand_memory_mb"] == 3000 * 60 // 100
+    assert partition_of(managed, "short")["DefMemPerCPU"] == 900
+    unread = on_the_center(center(), site=None)
+    assert partition_of(unread, "short")["DefMemPerCPU"] == 900 and unread["sand_memory_mb"] == 1800
