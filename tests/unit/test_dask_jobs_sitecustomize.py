@@ -8,6 +8,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 MODULE = pathlib.Path(__file__).resolve().parents[2] / "roles" / "dask_gateway" / "files" / "python" / "sitecustomize.py"
 
 
@@ -46,3 +48,101 @@ def test_in_a_fresh_python_every_tls_method_is_wrapped_once():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "ok"
+
+
+# --- dask-gateway's client: a cluster's clean-up on the loop's own thread ------
+
+_LOOP_SCRIPT = """
+import importlib.util, os, sys, threading, weakref, asyncio
+if {patch!r}:
+    spec = importlib.util.spec_from_file_location('sitecustomize_under_test', {module!r})
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+from dask_gateway import Gateway, GatewayCluster
+import dask_gateway.client as client
+print('wrapped', getattr(Gateway.__del__, '_hpc_datasci', False), getattr(GatewayCluster.__del__, '_hpc_datasci', False))
+owner = Gateway(address='http://127.0.0.1:9', auth='basic')       # the notebook's gateway: the loop's thread
+own = Gateway(address='http://127.0.0.1:9', auth='basic', loop=owner.loop)  # a cluster's own, on that loop
+if {kind!r} == 'gateway':
+    target = own
+else:
+    target = GatewayCluster.__new__(GatewayCluster)
+    target.__dict__.update(gateway=own, status='running', name=None, shutdown_on_close=True, _start_task=None,
+                           _stop_task=None, _watch_worker_status_task=None, scheduler_comm=None,
+                           _clients=weakref.WeakSet())
+done = threading.Event()
+def collect():                       # what the garbage collector does at an allocation on the loop's thread
+    target.__del__()
+    done.set()
+owner.loop.add_callback(collect)
+finished = done.wait(3)
+try:
+    answer = asyncio.run_coroutine_threadsafe(asyncio.sleep(0, 'answers'), owner.loop.asyncio_loop).result(3)
+except Exception as err:
+    answer = 'stopped (' + type(err).__name__ + ')'
+print('del', 'returned' if finished else 'blocked', 'loop', answer,
+      'status', getattr(target, 'status', '-'), 'session', own._session)
+sys.stdout.flush()
+os._exit(0)                          # a stopped loop would hang the interpreter's exit
+"""
+
+
+def _loop_after_del(kind, patch):
+    code = _LOOP_SCRIPT.format(patch=patch, module=str(MODULE), kind=kind)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip().splitlines()
+
+
+@pytest.mark.parametrize("kind", ["gateway", "cluster"])
+def test_without_the_module_a_clean_up_on_the_loops_thread_stops_the_loop(kind):
+    """The defect as dask-gateway's client has it: the event loop that every
+    cluster of the process shares stops for good."""
+    wrapped, outcome = _loop_after_del(kind, patch=False)
+    assert wrapped == "wrapped False False"
+    assert outcome.startswith("del blocked loop stopped (TimeoutError)"), outcome
+
+
+@pytest.mark.parametrize("kind", ["gateway", "cluster"])
+def test_with_the_module_the_clean_up_runs_on_the_loop_and_the_loop_answers(kind):
+    wrapped, outcome = _loop_after_del(kind, patch=True)
+    assert wrapped == "wrapped True True"
+    assert outcome.startswith("del returned loop answers"), outcome
+    if kind == "cluster":
+        assert "status closed" in outcome, outcome
+
+
+def test_away_from_the_loops_thread_del_closes_as_before():
+    code = (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('sc', {str(MODULE)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "from dask_gateway import Gateway\n"
+        "g = Gateway(address='http://127.0.0.1:9', auth='basic')\n"
+        "g.__del__()\n"
+        "print('loop runner started', g._loop_runner._started)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "loop runner started False"
+
+
+def test_the_patch_applies_to_a_client_module_imported_before_it():
+    code = (
+        "import importlib.util, sys\n"
+        "import dask_gateway.client as client\n"
+        f"spec = importlib.util.spec_from_file_location('sc', {str(MODULE)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "assert m.install_dask_gateway_patch() is True\n"
+        "first = client.Gateway.__del__\n"
+        "m.patch_dask_gateway(client)\n"
+        "assert client.Gateway.__del__ is first, 'wrapped twice'\n"
+        "print(first._hpc_datasci, client.GatewayCluster.__del__._hpc_datasci)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "True True"
+
+
+def test_other_modules_import_as_before():
+    module = _load()
+    finder = module._DaskGatewayFinder()
+    assert finder.find_spec("json", None) is None
+    assert module.patch_dask_gateway(object()) is False
