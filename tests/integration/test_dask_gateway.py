@@ -5,6 +5,7 @@ import os
 import time
 
 import pytest
+from dask_clusters import CLUSTERS_IN_A_ROW, clusters_in_a_row, start_up_module
 from helpers import squeue, wait_until
 from hub import BASE, LOGIN, api_token, new_session
 from kernel import Kernel
@@ -190,6 +191,19 @@ def test_cluster_survives_a_gateway_restart(cluster, kernel, later_kernel, node)
 
 def test_shutdown_leaves_no_job_behind(cluster, later_kernel, node):
     later_kernel.run("cluster.shutdown()\n")
+    wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}",
+               every=3, meanwhile=later_kernel.keep_active)
+
+
+def test_the_first_computation_of_ten_new_clusters_in_a_row_succeeds(later_kernel, node):
+    """As a data scientist makes clusters one after the other in one kernel,
+    with no retry (dask_clusters.py: the defects that made it fail)."""
+    module = start_up_module(later_kernel)
+    print(f"\nthe notebook kernel's start-up module: {module}")
+    assert module == "module /etc/dask/python/sitecustomize.py gateway-patched True", module
+    results = clusters_in_a_row(later_kernel)
+    failed = [(number, first) for number, (_ready, first) in enumerate(results, 1) if first != "6"]
+    assert not failed and len(results) == CLUSTERS_IN_A_ROW, f"first computations that failed: {failed}"
     wait_until(lambda: not _dask_jobs(node, "alice"), 120, f"jobs left: {_dask_jobs(node, 'alice')}",
                every=3, meanwhile=later_kernel.keep_active)
 

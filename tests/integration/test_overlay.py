@@ -14,6 +14,7 @@ import re
 import time
 
 import pytest
+from dask_clusters import CLUSTERS_IN_A_ROW, clusters_in_a_row, start_up_module
 from helpers import run_playbook, squeue, wait_until
 from hub import log_in, spawn, stop
 
@@ -28,11 +29,6 @@ HANDED = {"PreemptType", "PreemptMode"}
 VOLATILE = {"BOOT_TIME", "NEXT_JOB_ID", "LAST_CONFIG_CHANGE", "LastConfigChange"}
 SITE_PARTITIONS = ("general", "express")
 BUNDLE_QOS = ("interactive", "burst", "scavenger", "short")
-# New Dask clusters in a row from one notebook kernel, each with a first
-# computation that must succeed. Four: from the fifth cluster of one Python
-# process on, a first computation has been seen to get no result within 60 s
-# (docs/dask-gateway.md), a problem of its own.
-CLUSTERS_IN_A_ROW = 4
 
 
 def _config(text):
@@ -208,33 +204,23 @@ def test_the_hub_spawns_a_notebook_as_a_job_in_the_bundles_partition(ca_file, no
 def test_the_gateway_starts_a_cluster_on_the_site(alice, node):
     """Clusters from alice's notebook: their schedulers and workers run as
     Slurm jobs of alice in the bundle's partition and QOS, and the first
-    computation of every new cluster succeeds, with no retry.
-
-    On Debian 13 the scheduler used to close healthy connections (the
-    notebook's through the gateway's proxy, the worker's) just after the
-    first worker registered, so a first computation failed with
-    "scheduler-connection-lost" (docs/dask-gateway.md: Python 3.13's ssl
-    module and OpenSSL 3.5). Several clusters in a row, as that failed in
-    most attempts."""
+    computation of each of ten new clusters in a row succeeds, with no
+    retry (dask_clusters.py: the defects that made it fail)."""
     from kernel import Kernel
+
+    def first_clusters_jobs():
+        jobs = squeue(node(CTL), "%u|%j|%P|%q|%a|%T", "-a", "-u alice")
+        assert jobs.count(["alice", "dask-gateway", "short", "burst", "datasci", "RUNNING"]) == 2, jobs
+
     k = Kernel(alice, "alice")
     try:
         k.run("import time\nfrom dask_gateway import Gateway\ngateway = Gateway()\n")
-        for attempt in range(CLUSTERS_IN_A_ROW):
-            out = k.run(
-                "t0 = time.monotonic()\ncluster = gateway.new_cluster()\ncluster.scale(1)\n"
-                "client = cluster.get_client()\nclient.wait_for_workers(1, timeout=600)\n"
-                "ready = time.monotonic() - t0\n"
-                "try:\n    result = client.submit(sum, [1, 2, 3], pure=False).result(timeout=60)\n"
-                "except Exception as err:\n    result = type(err).__name__\n"
-                "print('READY', round(ready, 1), 'FIRST', result, round(time.monotonic() - t0, 1))\n")
-            print(f"\ncluster {attempt + 1}: {out.strip()}")
-            if attempt == 0:
-                jobs = squeue(node(CTL), "%u|%j|%P|%q|%a|%T", "-a", "-u alice")
-                assert jobs.count(["alice", "dask-gateway", "short", "burst", "datasci", "RUNNING"]) == 2, jobs
-            first = re.search(r"FIRST (\S+)", out)
-            assert first and first.group(1) == "6", f"the first computation of cluster {attempt + 1} failed: {out.strip()}"
-            k.run("client.close()\ncluster.shutdown()\n")
+        module = start_up_module(k)
+        print(f"\nthe notebook kernel's start-up module: {module}")
+        assert module == "module /etc/dask/python/sitecustomize.py gateway-patched True", module
+        results = clusters_in_a_row(k, after_first=first_clusters_jobs)
+        failed = [(number, first) for number, (_ready, first) in enumerate(results, 1) if first != "6"]
+        assert not failed and len(results) == CLUSTERS_IN_A_ROW, f"first computations that failed: {failed}"
     except AssertionError:
         print(node(CTL).run("sacct -X -S now-10minutes -o jobid,user,jobname,partition,qos,state,nodelist,exitcode").stdout)
         raise
