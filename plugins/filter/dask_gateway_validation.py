@@ -27,6 +27,7 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SlurmValueError,
     over_time_limit,
     time_minutes,
+    value_in,
 )
 
 # Shortest token a site may give (generated ones have 64 characters).
@@ -75,15 +76,6 @@ def _positive(value):
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
-
-
-def _attribute(item, key):
-    """An attribute of a policy entry, whatever the case of its key (Slurm's
-    keys are case-insensitive)."""
-    for name, value in item.items():
-        if str(name).lower() == key.lower():
-            return value
-    return None
 
 
 def _by_name(entries):
@@ -172,7 +164,7 @@ def _sand_errors(gateway, policy):
 def _limit_errors(job_time, job_minutes, name, entry, limit):
     if job_minutes is False:
         return []
-    value = _attribute(entry, limit)
+    value = value_in(entry, limit)
     if over_time_limit(job_minutes, value):
         return ["dask_gateway_job_time %s is above the %s of %s (%s): jobs would be refused"
                 % (job_time, limit, name, value)]

@@ -53,6 +53,7 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SlurmValueError,
     allowed_attributes,
     format_memory_mb,
+    key_in,
     time_minutes,
 )
 
@@ -104,15 +105,6 @@ RENAMED = {
         SAND_SHARE, "the share applies to whichever partition is the sand partition, the one "
                     "with the highest PriorityTier, whatever its name"),
 }
-
-
-def _key(entry, wanted):
-    """The key of `entry` that is `wanted` in any letter case, or None
-    (slurm.conf and sacctmgr read keys case-insensitively)."""
-    for key in entry:
-        if str(key).lower() == wanted.lower():
-            return key
-    return None
 
 
 def _as_int(value):
@@ -253,7 +245,7 @@ def _sand_partition(partitions, overlay=False):
     above the site's when the fragment is written (slurm_overlay.py)."""
     tiers = []
     for name, attrs in partitions:
-        key = _key(attrs, "PriorityTier")
+        key = key_in(attrs, "PriorityTier")
         if overlay and (key is None or attrs[key] is None):
             tier = float("inf")
         else:
@@ -276,7 +268,7 @@ def _derive_short_share(sand, qos, cpus, percent, errors, variable=None):
     if sand is None or cpus is None:
         return
     partition, attrs = sand
-    qos_key = _key(attrs, "QOS")
+    qos_key = key_in(attrs, "QOS")
     name = attrs.get(qos_key) if qos_key else None
     if name is None:
         if _as_int(percent) != 100:
@@ -288,7 +280,7 @@ def _derive_short_share(sand, qos, cpus, percent, errors, variable=None):
                 f"{variable}: 100 for no cap.")
         return
     target = _first(qos, name)
-    if target is not None and _key(target, "GrpTRES") is None:
+    if target is not None and key_in(target, "GrpTRES") is None:
         target["GrpTRES"] = f"cpu={cpus}"
 
 
@@ -304,14 +296,14 @@ def _derive_preempt(qos, requeue, errors):
                 f"'{SCAVENGER_QOS}', the QOS whose jobs it lets the others requeue: keep the "
                 f"preset's (or add one of that name), or choose another slurm_sand_mode.")
         return
-    floor = _as_int(scavenger.get(_key(scavenger, "Priority") or "Priority", 0))
+    floor = _as_int(scavenger.get(key_in(scavenger, "Priority") or "Priority", 0))
     for name, attrs in qos:
         if str(name) == SCAVENGER_QOS or floor is None:
             continue
-        priority = _as_int(attrs.get(_key(attrs, "Priority") or "Priority", 0))
-        if priority is not None and priority > floor and _key(attrs, "Preempt") is None:
+        priority = _as_int(attrs.get(key_in(attrs, "Priority") or "Priority", 0))
+        if priority is not None and priority > floor and key_in(attrs, "Preempt") is None:
             attrs["Preempt"] = SCAVENGER_QOS if requeue else ""
-    if _key(scavenger, "PreemptMode") is None:
+    if key_in(scavenger, "PreemptMode") is None:
         scavenger["PreemptMode"] = "requeue" if requeue else "cluster"
 
 
@@ -334,7 +326,7 @@ def _memory_per_cpu(nodes):
 
 def _set_default(attrs, key, value, *alternatives):
     """attrs[key] = value unless the site set key or one of `alternatives`."""
-    if all(_key(attrs, k) is None for k in (key, *alternatives)):
+    if all(key_in(attrs, k) is None for k in (key, *alternatives)):
         attrs[key] = value
 
 
@@ -354,7 +346,7 @@ class _SandMode:
         self.overlay_errors = []
         self.site_config = policy.get("config") or {}
         # The site's SelectTypeParameters in any letter case, else the preset's.
-        key = _key(self.site_config, "SelectTypeParameters")
+        key = key_in(self.site_config, "SelectTypeParameters")
         self.select = str((self.site_config[key] if key else policy.get("select_type_parameters")) or "")
         self.raw_percent = policy.get("sand_memory_percent")
         self.percent = _as_int(self.raw_percent)
@@ -377,13 +369,13 @@ class _SandMode:
                 f"free for sand in suspend mode); it is {self.raw_percent!r}.")
             self.percent = None
         for key in ("PreemptType", "PreemptMode"):
-            if _key(self.site_config, key) is not None:
+            if key_in(self.site_config, key) is not None:
                 self.errors.append(
                     f"slurm_config sets {key}, which slurm_sand_mode sets "
                     f"({self.mode}: {key}={SAND_MODES[self.mode][key]}); remove "
                     f"{key} from slurm_config and choose the mode with slurm_sand_mode.")
         self.config.update(SAND_MODES[self.mode])
-        if self.per_cpu is not None and _key(self.site_config, "DefMemPerNode") is None:
+        if self.per_cpu is not None and key_in(self.site_config, "DefMemPerNode") is None:
             self.config["DefMemPerCPU"] = self.per_cpu
         if self.mode == "suspend":
             self._suspend()
@@ -416,7 +408,7 @@ class _SandMode:
         tight = [each for each in nodes if each["free"] < 1]
         if not tight:
             return min(sand_mb, least)
-        if all(_key(sand_attrs, k) is None for k in ("DefMemPerCPU", "DefMemPerNode")):
+        if all(key_in(sand_attrs, k) is None for k in ("DefMemPerCPU", "DefMemPerNode")):
             self.overlay_errors.append(_no_room_message(sand_name, tight))
         return None
 
@@ -426,7 +418,7 @@ class _SandMode:
         the sand partition's so that long jobs still start beside it (Slurm
         keeps a node that runs a job which may not share away from jobs that
         may). One job per CPU all the same: nothing is time-sliced."""
-        key = _key(attrs, "OverSubscribe")
+        key = key_in(attrs, "OverSubscribe")
         if key is None:
             attrs["OverSubscribe"] = SUSPENDABLE_OVERSUBSCRIBE
             return
@@ -508,7 +500,7 @@ def _bf_window(partitions):
     within BF_WINDOW_MIN..BF_WINDOW_MAX. Bad times are left to validation."""
     longest = BF_WINDOW_MIN
     for _name, attrs in partitions:
-        key = _key(attrs, "MaxTime")
+        key = key_in(attrs, "MaxTime")
         if key is None or attrs[key] is None:
             continue
         try:

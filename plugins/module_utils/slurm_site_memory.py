@@ -26,13 +26,7 @@ Runs on the control machine only (no module imports it).
 
 from __future__ import annotations
 
-
-def _value(record, name):
-    """The value of key `name` of a record, in any letter case, or None."""
-    for key, value in (record or {}).items():
-        if str(key).lower() == name.lower():
-            return value
-    return None
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import value_in
 
 
 def _mib(value):
@@ -50,7 +44,7 @@ def _setting(record, kind):
     one as <kind>MemPerNode=UNLIMITED (or 0)."""
     for per in ("CPU", "Node"):
         key = f"{kind}MemPer{per}"
-        mib = _mib(_value(record, key))
+        mib = _mib(value_in(record, key))
         if mib is not None:
             return key, mib
     return None

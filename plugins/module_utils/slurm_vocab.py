@@ -551,6 +551,21 @@ def resolve_key(entity, key):
     return None
 
 
+def key_in(entry, wanted):
+    """The key of ``entry`` that is ``wanted`` in any letter case, or None
+    (slurm.conf, scontrol and sacctmgr read keys case-insensitively)."""
+    for key in entry or {}:
+        if str(key).lower() == wanted.lower():
+            return key
+    return None
+
+
+def value_in(entry, wanted):
+    """The value of ``entry``'s key ``wanted`` in any letter case, or None."""
+    key = key_in(entry, wanted)
+    return None if key is None else entry[key]
+
+
 def closest_name(word, candidates):
     """The candidate closest to ``word`` (ignoring case) for a "did you
     mean" hint, or None when none is close."""
