@@ -20,6 +20,19 @@ def _load():
     return module
 
 
+def _in_a_fresh_python(code, before=""):
+    """stdout of `code`, run by a new Python after `before` and then the
+    loading of the module as `m`."""
+    preamble = before + (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('sc', {str(MODULE)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n")
+    run = subprocess.run([sys.executable, "-c", preamble + code], capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
 def test_the_queue_is_emptied_before_the_call_and_the_call_keeps_its_result():
     module = _load()
     calls = []
@@ -36,18 +49,14 @@ def test_the_queue_is_emptied_before_the_call_and_the_call_keeps_its_result():
 
 def test_in_a_fresh_python_every_tls_method_is_wrapped_once():
     code = (
-        "import importlib.util, ssl, sys\n"
-        f"spec = importlib.util.spec_from_file_location('sc', {str(MODULE)!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "import ssl\n"
         "first = {n: ssl.SSLSocket.__dict__[n] for n in ('read', 'write', 'recv', 'send', 'do_handshake')}\n"
         "assert m.install() is True\n"
         "assert all(ssl.SSLSocket.__dict__[n] is f for n, f in first.items()), 'wrapped twice'\n"
         "assert all(getattr(f, '_hpc_datasci', False) for f in first.values())\n"
         "assert getattr(ssl.SSLObject.__dict__['read'], '_hpc_datasci', False)\n"
         "print('ok')\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "ok"
+    assert _in_a_fresh_python(code) == "ok"
 
 
 # --- dask-gateway's client: a cluster's clean-up on the loop's own thread ------
@@ -113,32 +122,21 @@ def test_with_the_module_the_clean_up_runs_on_the_loop_and_the_loop_answers(kind
 
 def test_away_from_the_loops_thread_del_closes_as_before():
     code = (
-        "import importlib.util\n"
-        f"spec = importlib.util.spec_from_file_location('sc', {str(MODULE)!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
         "from dask_gateway import Gateway\n"
         "g = Gateway(address='http://127.0.0.1:9', auth='basic')\n"
         "g.__del__()\n"
         "print('loop runner started', g._loop_runner._started)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "loop runner started False"
+    assert _in_a_fresh_python(code) == "loop runner started False"
 
 
 def test_the_patch_applies_to_a_client_module_imported_before_it():
     code = (
-        "import importlib.util, sys\n"
-        "import dask_gateway.client as client\n"
-        f"spec = importlib.util.spec_from_file_location('sc', {str(MODULE)!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
         "assert m.install_dask_gateway_patch() is True\n"
         "first = client.Gateway.__del__\n"
         "m.patch_dask_gateway(client)\n"
         "assert client.Gateway.__del__ is first, 'wrapped twice'\n"
         "print(first._hpc_datasci, client.GatewayCluster.__del__._hpc_datasci)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "True True"
+    assert _in_a_fresh_python(code, before="import dask_gateway.client as client\n") == "True True"
 
 
 def test_other_modules_import_as_before():
