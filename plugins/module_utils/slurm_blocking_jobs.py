@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+"""Running jobs that hold their nodes "one row" (dedicated cores), read from
+`squeue --json` (Slurm 24.11, data_parser v0.0.42).
+
+When a job starts, select/cons_tres records how it holds its nodes, and the
+record stays until the job ends: a job of a partition without
+OverSubscribe=FORCE (NO or unset; YES without --oversubscribe) holds them
+`ONE_ROW`, and no job of a FORCE partition (the site's partitions made
+FORCE:1 for suspend mode, the bundle's sand partition in suspend mode)
+starts on such a node until that job ends, though CPUs are free there
+(docs/overlay.md, "Adopting suspend mode while the site's jobs run").
+The text outputs of scontrol and sinfo do not show it; the JSON does, as
+`job_resources.nodes.select_type`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+# Job states in which a job holds its nodes.
+_HOLDING = ("RUNNING", "SUSPENDED")
+
+
+class SqueueJsonError(ValueError):
+    """`squeue --json` output that is not what Slurm 24.11 prints."""
+
+
+def _number(value):
+    """The number of a 24.11 {set, infinite, number} field (None when unset
+    or infinite), or a plain number as is."""
+    if isinstance(value, Mapping):
+        if not value.get("set", True) or value.get("infinite"):
+            return None
+        return value.get("number")
+    return value
+
+
+def one_row_jobs(text):
+    """[{job_id, partition, user, state, nodes, end}] of the jobs of
+    `squeue --json` output `text` that hold their nodes ONE_ROW, running or
+    suspended, in squeue's order. `nodes` is Slurm's hostlist of the job's
+    nodes, `end` its end time (seconds since the epoch, None when
+    unlimited)."""
+    try:
+        data = json.loads(text) if isinstance(text, (str, bytes)) else text
+    except ValueError as err:
+        raise SqueueJsonError(f"squeue --json printed no JSON: {err}") from err
+    if not isinstance(data, Mapping) or not isinstance(data.get("jobs"), list):
+        raise SqueueJsonError("squeue --json printed no list of jobs")
+    out = []
+    for job in data["jobs"]:
+        state = job.get("job_state") or []
+        state = [state] if isinstance(state, str) else list(state)
+        if not any(s in _HOLDING for s in state):
+            continue
+        nodes = (job.get("job_resources") or {}).get("nodes") or {}
+        if "ONE_ROW" not in (nodes.get("select_type") or []):
+            continue
+        out.append({
+            "job_id": job.get("job_id"),
+            "partition": job.get("partition"),
+            "user": job.get("user_name"),
+            "state": state[0] if state else "",
+            "nodes": nodes.get("list") or "",
+            "end": _number(job.get("end_time")),
+        })
+    return out

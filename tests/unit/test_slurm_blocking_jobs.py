@@ -1,0 +1,42 @@
+"""plugins/module_utils/slurm_blocking_jobs.py on real `squeue --json`
+output of Slurm 24.11.5 (tests/unit/fixtures/slurm-24.11/squeue_json_one_row.json:
+job 5 started in `express` while it was OverSubscribe=NO, then express was
+made FORCE:1; job 6 pends on c2 behind it with a CPU free there)."""
+
+import json
+import pathlib
+
+import pytest
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import SqueueJsonError, one_row_jobs
+
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "slurm-24.11" / "squeue_json_one_row.json"
+
+
+def test_the_job_started_without_force_is_the_one_that_blocks():
+    assert one_row_jobs(FIXTURE.read_text()) == [
+        {"job_id": 5, "partition": "express", "user": "carol", "state": "RUNNING", "nodes": "c2", "end": 1796661733},
+    ]
+
+
+def test_pending_and_available_jobs_are_left_out():
+    data = json.loads(FIXTURE.read_text())
+    states = {j["job_id"]: (j["job_state"], (j.get("job_resources") or {}).get("nodes", {}).get("select_type"))
+              for j in data["jobs"]}
+    assert states[6] == (["PENDING"], None) and states[7][1] == ["AVAILABLE"]
+    assert [j["job_id"] for j in one_row_jobs(data)] == [5]
+
+
+def test_a_suspended_job_still_holds_its_node_and_an_unlimited_one_has_no_end():
+    data = json.loads(FIXTURE.read_text())
+    job = next(j for j in data["jobs"] if j["job_id"] == 5)
+    job["job_state"] = ["SUSPENDED"]
+    job["end_time"] = {"set": True, "infinite": True, "number": 0}
+    assert one_row_jobs(data) == [
+        {"job_id": 5, "partition": "express", "user": "carol", "state": "SUSPENDED", "nodes": "c2", "end": None},
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[]", '{"jobs": {}}'])
+def test_output_that_is_not_squeues_is_an_error(text):
+    with pytest.raises(SqueueJsonError):
+        one_row_jobs(text)
