@@ -41,20 +41,26 @@ def one_row_jobs(text):
     `squeue --json` output `text` that hold their nodes ONE_ROW, running or
     suspended, in squeue's order. `nodes` is Slurm's hostlist of the job's
     nodes, `end` its end time (seconds since the epoch, None when
-    unlimited)."""
+    unlimited). None when jobs hold nodes but the output does not say how:
+    Slurm 22.05's squeue --json (openapi v0.0.38) has no select_type, so
+    there the blocking jobs must be found another way (a probe with
+    `sbatch --test-only` in a FORCE partition)."""
     try:
         data = json.loads(text) if isinstance(text, (str, bytes)) else text
     except ValueError as err:
         raise SqueueJsonError(f"squeue --json printed no JSON: {err}") from err
     if not isinstance(data, Mapping) or not isinstance(data.get("jobs"), list):
         raise SqueueJsonError("squeue --json printed no list of jobs")
-    out = []
+    out, told = [], False
     for job in data["jobs"]:
         state = job.get("job_state") or []
         state = [state] if isinstance(state, str) else list(state)
         if not any(s in _HOLDING for s in state):
             continue
-        nodes = (job.get("job_resources") or {}).get("nodes") or {}
+        nodes = (job.get("job_resources") or {}).get("nodes")
+        if not isinstance(nodes, Mapping) or "select_type" not in nodes:
+            continue
+        told = True
         if "ONE_ROW" not in (nodes.get("select_type") or []):
             continue
         out.append({
@@ -65,4 +71,6 @@ def one_row_jobs(text):
             "nodes": nodes.get("list") or "",
             "end": _number(job.get("end_time")),
         })
-    return out
+    holding = any(any(s in _HOLDING for s in ([j.get("job_state")] if isinstance(j.get("job_state"), str)
+                                              else j.get("job_state") or [])) for j in data["jobs"])
+    return out if told or not holding else None

@@ -40,3 +40,15 @@ def test_a_suspended_job_still_holds_its_node_and_an_unlimited_one_has_no_end():
 def test_output_that_is_not_squeues_is_an_error(text):
     with pytest.raises(SqueueJsonError):
         one_row_jobs(text)
+
+
+def test_slurm_22_05_does_not_say_how_jobs_hold_their_nodes():
+    """Real squeue --json of the managed test site (Slurm 22.05.8): job 3
+    started in `batch` while it was OverSubscribe=NO, and job 4 pends on c2
+    behind it, but v0.0.38 has no select_type: unknown, not "none"."""
+    fixture = FIXTURE.parents[1] / "slurm-22.05" / "squeue_json_one_row.json"
+    assert one_row_jobs(fixture.read_text()) is None
+
+
+def test_no_job_holding_a_node_is_no_blocking_job():
+    assert one_row_jobs('{"jobs": []}') == []
