@@ -15,6 +15,8 @@ endpoints.
 ``site_check_srun_argv``  -> the command that runs the job on one node
 ``slurmd_log_argv``       -> the command that reads slurmd's log on a node
 ``site_check_endpoints``  -> the health endpoints one host probes
+``site_check_holding_jobs``-> the running jobs that hold their nodes with
+                             dedicated cores (``squeue --json``)
 ``site_check_problems``   -> {errors, notes} of the whole check
 ``site_check_report``     -> the failure message of a list of problems
 """
@@ -23,6 +25,13 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import slurm_hostlist_expand
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
+    SqueueJsonError,
+    job_words,
+    jobs_on,
+    one_row_jobs,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import scontrol_config, scontrol_records
 
 JOB_NAME = "hpc-datasci-site-check"
@@ -464,8 +473,29 @@ def _pending(stderr):
     return f" (Slurm had the job {state}" + (f", reason: {reason})" if reason and reason != "None" else ")")
 
 
-def _job_problem(item, timeout, count):
-    """(error, note) of one node's job."""
+def site_check_holding_jobs(text):
+    """one_row_jobs of `squeue -a --json` output: the running jobs that hold
+    their nodes with dedicated cores ([] when squeue printed no such JSON)."""
+    try:
+        return one_row_jobs(text or "") or []
+    except SqueueJsonError:
+        return []
+
+
+def _blocked(node, holding, pending):
+    """The note on a node whose check job pended while jobs that started
+    without OverSubscribe=FORCE hold it, or ""."""
+    jobs = jobs_on(holding, {node}, slurm_hostlist_expand)
+    if not jobs:
+        return ""
+    return (f"{node} is blocked, not broken: {'; '.join(job_words(job) for job in jobs)} started while"
+            f" its partition was not OverSubscribe=FORCE, and Slurm starts no job of a FORCE partition there"
+            f" until it ends (docs/overlay.md, \"Adopting suspend mode while the site's jobs run\"); the check"
+            f" job was cancelled{pending}; it was not checked.")
+
+
+def _job_problem(item, timeout, count, holding=()):
+    """(error, note) of one node's job; `holding`: site_check_holding_jobs."""
     node, user = item["node"], item.get("user", "")
     before, after = item.get("before") or {}, item.get("after") or {}
     result = item.get("result") or {}
@@ -484,6 +514,9 @@ def _job_problem(item, timeout, count):
     rc, stdout, stderr = result["rc"], result.get("stdout", ""), result.get("stderr", "")
     if rc in TIMEOUT_CODES:
         pending = _pending(stderr)
+        blocked = _blocked(node, holding, pending)
+        if blocked:
+            return "", blocked
         if before.get("busy"):
             return "", (f"{node} was fully allocated ({before['state']}): the check job did not start within"
                         f" {timeout} s (site_check_job_timeout) and was cancelled{pending}; it was not checked.")
@@ -553,14 +586,17 @@ def site_check_problems(data):
     source} the tail of slurmd's log on the node (the lines about the job, by
     its id in srun's messages, are shown). http is the results of the host's
     uri loop over site_check_endpoints. A node an administrator set aside
-    (drained by root, a maintenance reservation...) is a note.
+    (drained by root, a maintenance reservation...) is a note, and so is a
+    node whose job pended while jobs that started without
+    OverSubscribe=FORCE hold it (`holding`: site_check_holding_jobs).
     """
     errors, notes = [], []
     hosts = [item for item in data.get("hosts") or [] if isinstance(item, dict)]
     for item in hosts:
         if not item.get("compute"):
             continue
-        error, note = _job_problem(item, data.get("timeout", "?"), int(data.get("log_lines", 10)))
+        error, note = _job_problem(item, data.get("timeout", "?"), int(data.get("log_lines", 10)),
+                                   data.get("holding") or [])
         if error:
             errors.append(error)
         if note:
@@ -594,6 +630,7 @@ class FilterModule:
             "slurmd_log_argv": slurmd_log_argv,
             "site_check_endpoints": site_check_endpoints,
             "slurmd_log_excerpt": slurmd_log_excerpt,
+            "site_check_holding_jobs": site_check_holding_jobs,
             "site_check_problems": site_check_problems,
             "site_check_report": site_check_report,
         }

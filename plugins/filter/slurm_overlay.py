@@ -40,6 +40,10 @@ from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import (
     slurm_hostlist,
     slurm_hostlist_expand,
 )
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
+    job_words,
+    jobs_on,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import (
     SlurmConfLineError,
     is_all_nodes,
@@ -243,6 +247,7 @@ class _Plan:
             below = {n: a for n, a in site.items() if self._nodes_of(a) & covered}
             if name == self.sand_partition:
                 self._sand_partition(name, attrs, lower, below)
+                self._blocked_nodes(name, covered)
             lines.append(partition_line({"name": name, "nodes": nodes, **attrs}, self.node_names))
         return lines
 
@@ -275,6 +280,31 @@ class _Plan:
                 f"slurm_sand_mode suspend needs memory tracked by the scheduler, but the site runs "
                 f"SelectTypeParameters={select or '(none)'}: a suspended job keeps its memory. Set a "
                 f"*_Memory value in the site's slurm.conf, or choose slurm_sand_mode: tiers.")
+
+    def _blocked_nodes(self, name, covered):
+        """In suspend mode, the site's running jobs that hold the sand
+        partition's nodes with dedicated cores: Slurm records at a job's start
+        whether its partition was OverSubscribe=FORCE, and no job of a FORCE
+        partition starts beside a job that started without it until that job
+        ends (docs/overlay.md, "Adopting suspend mode while the site's jobs
+        run"). Reported before the site's change as well as after it."""
+        if self.sand_mode != "suspend":
+            return
+        jobs = jobs_on(self.site.get("one_row_jobs"), covered, slurm_hostlist_expand)
+        if not jobs:
+            return
+        nodes = sorted({n for job in jobs for n in slurm_hostlist_expand(str(job["nodes"]))})
+        shown = "; ".join(job_words(job) for job in jobs[:10])
+        more = f"; and {len(jobs) - 10} more" if len(jobs) > 10 else ""
+        self.errors.append(
+            f"slurm_sand_mode suspend: these running jobs started while their partition was not "
+            f"OverSubscribe=FORCE, and Slurm starts no job of a FORCE partition (the sand partition {name} in "
+            f"suspend mode, and the site's own partitions once they have OverSubscribe=FORCE:1) on their nodes "
+            f"until they end: {shown}{more}. The nodes {slurm_hostlist(nodes)} would be blocked for sand. "
+            f"Ways through (docs/overlay.md, \"Adopting suspend mode while the site's jobs run\"): run again "
+            f"once these jobs have ended; or choose slurm_sand_mode: tiers now and suspend once they have "
+            f"ended; or leave those nodes out of the sand partition until then (slurm_partitions: "
+            f"{{{name}: {{nodes: [...]}}}}).")
 
     def compute_nodes(self):
         """Every compute host must be a node of the site's Slurm: its records

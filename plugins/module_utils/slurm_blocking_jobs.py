@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime, timezone
 
 # Job states in which a job holds its nodes.
 _HOLDING = ("RUNNING", "SUSPENDED")
@@ -74,3 +75,25 @@ def one_row_jobs(text):
     holding = any(any(s in _HOLDING for s in ([j.get("job_state")] if isinstance(j.get("job_state"), str)
                                               else j.get("job_state") or [])) for j in data["jobs"])
     return out if told or not holding else None
+
+
+def end_words(end):
+    """A job's end (seconds since the epoch, or None) as a message says it:
+    `until 2026-12-09 13:28 UTC`, or `with no time limit`."""
+    if end is None:
+        return "with no time limit"
+    stamp = datetime.fromtimestamp(int(end), tz=timezone.utc)
+    return f"until {stamp:%Y-%m-%d %H:%M} UTC"
+
+
+def job_words(job):
+    """One blocking job as the checks name it:
+    `job 3 (carol, partition general) on c2 until 2026-12-09 13:28 UTC`."""
+    who = ", ".join(str(v) for v in (job.get("user"), job.get("partition") and f"partition {job['partition']}") if v)
+    return f"job {job.get('job_id')} ({who}) on {job.get('nodes')} {end_words(job.get('end'))}"
+
+
+def jobs_on(jobs, nodes, expand):
+    """The jobs of `jobs` (one_row_jobs' items) on any node of `nodes` (a set
+    of names); `expand` turns a Slurm hostlist into names."""
+    return [job for job in jobs or [] if set(expand(str(job.get("nodes") or ""))) & set(nodes)]

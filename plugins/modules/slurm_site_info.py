@@ -15,8 +15,9 @@ description:
     (C(scontrol show config)), the site's slurm.conf and every file it includes (each
     key and partition with the file and line that defines it), the partitions slurmctld
     runs (C(scontrol show partition -o)), the nodes it knows with their sizes
-    (C(scontrol show node -o)) and the partitions and QOS of active jobs
-    (C(squeue)).
+    (C(scontrol show node -o)), the partitions and QOS of active jobs
+    (C(squeue)) and the running jobs that hold their nodes with dedicated cores
+    (C(squeue --json)).
   - The bundle's own fragment is read apart (O(fragment)) - it is the record of what the
     bundle wrote last time - and is never counted as the site's.
   - Must run where slurm.conf is read and slurmctld answers, as root (to see every
@@ -93,11 +94,26 @@ jobs:
   description: Active jobs, each {id, partitions, qos, state}.
   type: list
   returned: always
+one_row_jobs:
+  description:
+    - The running or suspended jobs that hold their nodes with dedicated cores (they started while their
+      partition was not C(OverSubscribe=FORCE)), each {job_id, partition, user, state, nodes, end}; C(end)
+      in seconds since the epoch, null when unlimited. No job of a C(OverSubscribe=FORCE) partition starts
+      on those nodes until they end.
+    - Null where C(squeue --json) does not say how jobs hold their nodes (Slurm 22.05).
+  type: list
+  returned: always
+  sample: [{"job_id": 3, "partition": "general", "user": "carol", "state": "RUNNING", "nodes": "c2",
+            "end": 1796822914}]
 '''
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
+    SqueueJsonError,
+    one_row_jobs,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import (
     merge_conf,
     node_sizes,
@@ -115,6 +131,18 @@ def _run(module, args):
     if rc != 0:
         module.fail_json(msg='%s failed (exit %d): %s' % (' '.join(args), rc, (err or out).strip()))
     return out
+
+
+def _one_row_jobs(module):
+    """one_row_jobs of `squeue --json`; None where squeue prints no JSON
+    (a Slurm built without its JSON serializer) or not how jobs hold nodes."""
+    rc, out, _err = module.run_command(['squeue', '-a', '--json'], environ_update={'LC_ALL': 'C'})
+    if rc != 0:
+        return None
+    try:
+        return one_row_jobs(out)
+    except SqueueJsonError:
+        return None
 
 
 def _read(path):
@@ -187,6 +215,7 @@ def main():
     partitions = scontrol_records(_run(module, ['scontrol', 'show', 'partition', '-o']), 'PartitionName')
     node_records = node_sizes(scontrol_records(_run(module, ['scontrol', 'show', 'node', '-o']), 'NodeName'))
     jobs = active_jobs(_run(module, ['squeue', '-h', '-a', '-o', '%i|%P|%q|%T']))
+    holding = _one_row_jobs(module)
     version = slurm_version(config.get('SLURM_VERSION') or _run(module, ['scontrol', '--version']))
     module.exit_json(
         changed=False,
@@ -201,6 +230,7 @@ def main():
         nodes=sorted(node_records),
         node_records=node_records,
         jobs=jobs,
+        one_row_jobs=holding,
     )
 
 

@@ -397,3 +397,27 @@ def test_timeout_on_a_busy_node_names_the_pending_reason_in_the_note():
     assert problems(busy)["notes"] == [
         "c3 was fully allocated (ALLOCATED): the check job did not start within 120 s (site_check_job_timeout)"
         " and was cancelled (Slurm's reason it was pending: Resources); it was not checked."]
+
+
+SQUEUE_JSON = pathlib.Path(__file__).parent / "fixtures" / "slurm-24.11" / "squeue_json_one_row.json"
+
+
+def test_a_node_held_by_a_job_started_without_force_is_named_blocked_until_its_end_not_broken():
+    holding = check.site_check_holding_jobs(SQUEUE_JSON.read_text())
+    stuck = dict(OK_C1, node="c2", host="c2", result={"rc": 124, "stdout": "", "stderr": PENDING.replace(
+        "ReqNodeNotAvail, UnavailableNodes:c1", "Resources")})
+    found = check.site_check_problems({"timeout": 60, "log_lines": 10, "hosts": [stuck], "holding": holding})
+    assert found == {"errors": [], "notes": [
+        "c2 is blocked, not broken: job 5 (carol, partition express) on c2 until 2026-12-07 16:42 UTC started"
+        " while its partition was not OverSubscribe=FORCE, and Slurm starts no job of a FORCE partition there"
+        " until it ends (docs/overlay.md, \"Adopting suspend mode while the site's jobs run\"); the check job was"
+        " cancelled (Slurm's reason it was pending: Resources); it was not checked."]}
+    # The same job does not excuse another node.
+    other = dict(stuck, node="c1", host="c1")
+    assert check.site_check_problems({"timeout": 60, "log_lines": 10, "hosts": [other],
+                                      "holding": holding})["errors"]
+
+
+@pytest.mark.parametrize("text", ["", "no json", "{\"jobs\": []}"])
+def test_no_holding_jobs_without_their_json(text):
+    assert check.site_check_holding_jobs(text) == []

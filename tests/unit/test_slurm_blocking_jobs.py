@@ -7,7 +7,12 @@ import json
 import pathlib
 
 import pytest
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import SqueueJsonError, one_row_jobs
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
+    SqueueJsonError,
+    job_words,
+    jobs_on,
+    one_row_jobs,
+)
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "slurm-24.11" / "squeue_json_one_row.json"
 
@@ -52,3 +57,16 @@ def test_slurm_22_05_does_not_say_how_jobs_hold_their_nodes():
 
 def test_no_job_holding_a_node_is_no_blocking_job():
     assert one_row_jobs('{"jobs": []}') == []
+
+
+def test_a_blocking_job_is_named_with_its_user_partition_nodes_and_end():
+    job = {"job_id": 3, "partition": "general", "user": "carol", "nodes": "c2", "end": 1796822880}
+    assert job_words(job) == "job 3 (carol, partition general) on c2 until 2026-12-09 13:28 UTC"
+    assert job_words(dict(job, end=None, user="")) == "job 3 (partition general) on c2 with no time limit"
+
+
+def test_the_jobs_on_given_nodes_are_found_through_their_hostlists():
+    jobs = [{"job_id": 1, "nodes": "c[1-2]"}, {"job_id": 2, "nodes": "c3"}]
+    expand = {"c[1-2]": ["c1", "c2"], "c3": ["c3"]}.__getitem__
+    assert [j["job_id"] for j in jobs_on(jobs, {"c2"}, expand)] == [1]
+    assert jobs_on(None, {"c2"}, expand) == []

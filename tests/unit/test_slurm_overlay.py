@@ -480,3 +480,53 @@ def test_only_the_bundles_unlisted_qos_without_jobs_are_deleted():
     assert result["delete"] == ["old"]
     assert result["errors"] == ["slurm_qos: QOS busy (the bundle's) is no longer listed, but jobs still use it (9); "
                                 "let them end, then run again to remove it."]
+
+
+HOLDING = [{"job_id": 3, "partition": "general", "user": "carol", "state": "RUNNING", "nodes": "c2",
+            "end": 1796822880},
+           {"job_id": 9, "partition": "express", "user": "dave", "state": "SUSPENDED", "nodes": "c[3-4]",
+            "end": None}]
+
+
+def _blocked_errors(errors):
+    return [e for e in errors if "started while their partition was not OverSubscribe=FORCE" in e]
+
+
+def test_suspend_names_the_running_jobs_that_would_block_the_sand_nodes_with_their_ends():
+    reading = site()
+    reading["one_row_jobs"] = HOLDING
+    assert _blocked_errors(plan(site=reading)["errors"]) == [
+        "slurm_sand_mode suspend: these running jobs started while their partition was not OverSubscribe=FORCE, "
+        "and Slurm starts no job of a FORCE partition (the sand partition short in suspend mode, and the site's "
+        "own partitions once they have OverSubscribe=FORCE:1) on their nodes until they end: job 3 (carol, "
+        "partition general) on c2 until 2026-12-09 13:28 UTC. The nodes c2 would be blocked for sand. Ways "
+        "through (docs/overlay.md, \"Adopting suspend mode while the site's jobs run\"): run again once these "
+        "jobs have ended; or choose slurm_sand_mode: tiers now and suspend once they have ended; or leave those "
+        "nodes out of the sand partition until then (slurm_partitions: {short: {nodes: [...]}})."]
+
+
+def test_the_same_jobs_are_named_before_the_site_made_its_partitions_force():
+    conf = SITE_CONF.replace("PartitionName=DEFAULT State=UP OverSubscribe=FORCE:1", "PartitionName=DEFAULT State=UP")
+    reading = site(conf)
+    reading["one_row_jobs"] = HOLDING[:1]
+    errors = plan(site=reading)["errors"]
+    assert "do not have OverSubscribe=FORCE:1" in errors[0]
+    assert "job 3 (carol, partition general) on c2" in _blocked_errors(errors)[0]
+
+
+@pytest.mark.parametrize("mode, holding, partitions", [
+    ("tiers", HOLDING, None),          # tiers: the sand partition is not FORCE, it starts beside them
+    ("suspend", [], None),             # no job holds a node
+    ("suspend", None, None),           # unknown (Slurm 22.05's squeue --json): the site check finds it
+    ("suspend", HOLDING, [dict(SHORT, nodes=["c1"])]),   # the sand partition left off c2
+])
+def test_no_blocked_node_is_reported_where_sand_does_not_meet_one(mode, holding, partitions):
+    reading = site()
+    reading["one_row_jobs"] = holding
+    changes = {"site": reading, "sand_mode": mode}
+    if mode == "tiers":
+        changes.update(config={"PreemptType": "preempt/none"}, handed_keys=["PreemptType"],
+                       partitions=[{k: v for k, v in SHORT.items() if k != "OverSubscribe"}])
+    if partitions:
+        changes["partitions"] = partitions
+    assert _blocked_errors(plan(**changes)["errors"]) == []

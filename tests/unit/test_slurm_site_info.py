@@ -2,7 +2,12 @@
 (plugins/modules/slurm_site_info.py): includes as Slurm resolves them, the
 bundle's own fragment kept apart, DEFAULT lines across files."""
 
+import pathlib
+
+import pytest
 import slurm_site_info
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
 
 def test_includes_relative_absolute_and_per_cluster_with_the_fragment_apart(tmp_path):
@@ -37,3 +42,25 @@ def test_active_jobs_with_their_partitions_and_qos():
     assert slurm_site_info.active_jobs(text) == [
         {"id": "41", "partitions": ["short"], "qos": "burst", "state": "RUNNING"},
         {"id": "42", "partitions": ["general", "express"], "qos": "normal", "state": "PENDING"}]
+
+
+class _Module:
+    """What _one_row_jobs uses of AnsibleModule: run_command."""
+
+    def __init__(self, rc, out):
+        self.answer = (rc, out, "")
+
+    def run_command(self, args, environ_update=None):
+        assert args == ["squeue", "-a", "--json"]
+        return self.answer
+
+
+def test_the_jobs_holding_nodes_one_row_come_from_squeue_json():
+    text = (FIXTURES / "slurm-24.11" / "squeue_json_one_row.json").read_text()
+    jobs = slurm_site_info._one_row_jobs(_Module(0, text))
+    assert [(j["job_id"], j["nodes"]) for j in jobs] == [(5, "c2")]
+
+
+@pytest.mark.parametrize("rc, out", [(1, ""), (0, "not json"), (0, "{}")])
+def test_a_squeue_without_json_leaves_the_holding_jobs_unknown(rc, out):
+    assert slurm_site_info._one_row_jobs(_Module(rc, out)) is None
