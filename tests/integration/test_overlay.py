@@ -314,3 +314,55 @@ def test_a_removed_partition_and_qos_go_only_when_no_job_uses_them(node, ansible
     assert set(partitions) == {*SITE_PARTITIONS, "short"}
     qos = ctl.check_output("sacctmgr -n -P show qos format=name").split()
     assert "trial" not in qos and "premium" in qos
+
+
+def test_the_preview_named_the_job_that_blocked_its_node_and_changed_nothing(node):
+    """prepare.yml's first preview ran while carol's job `before-force`, started
+    before the site made its partitions OverSubscribe=FORCE:1, held c2 with
+    dedicated cores: it stopped before any change, naming the job, its node
+    and its end (docs/overlay.md, "Adopting suspend mode while the site's
+    jobs run"); the second preview, once the job had ended, passed (the test
+    above)."""
+    preview = json.loads(node(CTL).check_output("cat /root/bundle-preview-blocked.json"))
+    job = node(CTL).check_output("cat /root/site-job-before-force").strip()
+    out = preview["stdout"]
+    named = re.search(rf"job {job} \(carol, partition general\) on c2 until (\S+ \S+ UTC)", out)
+    print(f"\nthe first preview (rc {preview['rc']}): job {job} on c2 until {named and named.group(1)}")
+    assert preview["rc"] != 0 and named, out[-3000:]
+    assert "The nodes c2 would be blocked for sand" in out and "slurm_sand_mode: tiers" in out, out[-3000:]
+    assert preview["before"].split()[0] == preview["after"].split()[0]
+    assert "No such file" in preview["after"]
+
+
+def test_no_running_job_holds_a_node_of_the_sand_partition_with_dedicated_cores(node):
+    """After the documented way through (the preview's job ended before the
+    install), no running job blocks a node for suspend mode."""
+    jobs = json.loads(node(CTL).check_output("squeue -a --json"))["jobs"]
+    held = [(j["job_id"], j["partition"], j["job_resources"]["nodes"]["list"]) for j in jobs
+            if "ONE_ROW" in ((j.get("job_resources") or {}).get("nodes") or {}).get("select_type", [])]
+    print(f"\njobs holding their nodes with dedicated cores: {held or 'none'}")
+    assert held == []
+
+
+def test_the_site_check_names_a_blocked_node_as_blocked_until_the_jobs_end(node, ansible_args):
+    """A job of carol's started while express was briefly not
+    OverSubscribe=FORCE (scontrol update, as a site would) holds c2: the site
+    check notes c2 as blocked by that job until its end, and passes."""
+    ctl = node(CTL)
+    job = ""
+    try:
+        ctl.check_output("scontrol update PartitionName=express OverSubscribe=NO")
+        job = node(LOGIN).check_output(
+            "runuser -u carol -- sbatch --parsable -J blocks-c2 -p express -w c2 -n1 --mem=100M --time=30:00"
+            " --chdir=/home/carol --wrap 'sleep 600'").strip()
+        wait_until(lambda: _states(node, job) == ["RUNNING"], 60, f"job {job} running")
+        ctl.check_output("scontrol update PartitionName=express OverSubscribe=FORCE:1")
+        run = run_playbook(ansible_args, "playbooks/site_check.yml", "-e", "site_check_job_timeout=20")
+        note = re.search(rf"c2 is blocked, not broken: job {job} \(carol, partition express\) on c2 until [^;]*",
+                         run.stdout)
+        print(f"\nthe site check (rc {run.returncode}): {note and note.group(0)}")
+        assert run.returncode == 0 and note, run.stdout[-3000:]
+    finally:
+        ctl.run("scontrol update PartitionName=express OverSubscribe=FORCE:1")
+        if job:
+            ctl.run(f"scancel {job}")
