@@ -6,7 +6,11 @@ import copy
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import FilterModule, dask_gateway_errors
+from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import (
+    FilterModule,
+    dask_gateway_errors,
+    dask_gateway_sand_fit,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import TIME_FORMATS, SlurmValueError, parse_time
 
 # The sample's Slurm policy, as the slurm role's output slurm_effective_policy gives it.
@@ -217,7 +221,8 @@ def test_the_input_must_be_a_dict(value):
 
 
 def test_the_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"dask_gateway_errors": dask_gateway_errors}
+    assert FilterModule().filters() == {"dask_gateway_errors": dask_gateway_errors,
+                                        "dask_gateway_sand_fit": dask_gateway_sand_fit}
 
 
 def test_workers_and_scheduler_against_what_sand_finds_free():
