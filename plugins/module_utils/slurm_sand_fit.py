@@ -21,8 +21,9 @@ each job alone. Only cpu and mem are checked.
 The policy is the slurm role's output slurm_effective_policy: partitions,
 qos, sand_partition, and sand_share ({partition, derived, cpus,
 compute_cpus, percent, variable}: how the sand partition's cap was found;
-compute_cpus is None while the nodes' sizes are not known, and then a
-derived cap is not checked).
+compute_cpus is None while the nodes' sizes are not known, and then the
+partition QOS's GrpTRES cpu is not checked: the share is not known yet, and
+an older inventory may write that GrpTRES from it).
 """
 
 from __future__ import annotations
@@ -105,11 +106,13 @@ def sand_caps(policy, partition, qos_name):
                 count = _tres(qos.get(name), attribute).get(tres)
                 if count is None:
                     continue
-                derived = (bool(share.get("derived")) and name == str(partition_qos)
-                           and attribute == "GrpTRES" and tres == "cpu")
-                # A derived share is only known once the nodes' sizes are.
-                if not derived or share.get("compute_cpus") is not None:
-                    caps.append(Cap(attribute, tres, int(count), name, derived, name == str(partition_qos)))
+                share_cap = name == str(partition_qos) and attribute == "GrpTRES" and tres == "cpu"
+                # The share is known once the nodes' sizes are; until then an
+                # older inventory's own GrpTRES may still be written from it
+                # (cpu={{ __slurm_short_share_cpus }}), so that cap waits too.
+                if not share_cap or share.get("compute_cpus") is not None:
+                    caps.append(Cap(attribute, tres, int(count), name, share_cap and bool(share.get("derived")),
+                                    name == str(partition_qos)))
                 break
     return caps
 

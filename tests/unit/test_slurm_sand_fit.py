@@ -37,6 +37,16 @@ def test_the_derived_share_is_a_cap_once_the_nodes_sizes_are_known():
     assert sand_caps(policy(share=dict(SHARE, compute_cpus=None)), "short", "burst") == []
 
 
+def test_the_partition_qos_cpu_cap_of_the_site_also_waits_for_the_nodes_sizes():
+    """An older inventory writes GrpTRES: cpu={{ __slurm_short_share_cpus }},
+    1 while the sizes are unknown; its memory cap does not depend on them."""
+    unknown = dict(SHARE, derived=False, compute_cpus=None)
+    assert sand_caps(policy(short={"GrpTRES": "cpu=1,mem=3G"}, burst={"GrpTRES": "cpu=8"}, share=unknown),
+                     "short", "burst") == [Cap("GrpTRES", "mem", 3072, "short", False, True)]
+    assert sand_caps(policy(short={"GrpTRES": "cpu=1"}, share=dict(SHARE, derived=False)), "short", "burst") == [
+        Cap("GrpTRES", "cpu", 1, "short", False, True)]
+
+
 def test_the_partition_qos_wins_over_the_job_qos_limit_by_limit():
     caps = sand_caps(policy(burst={"GrpTRES": "cpu=1,mem=1G", "MaxTRESPU": "cpu=3", "maxtresperjob": "mem=512"}),
                      "short", "burst")
