@@ -6,10 +6,16 @@ the hub, run on the control machine before any host is changed
 `dask_gateway_errors(gateway)` takes one dict of the role's inputs (the
 variables without their `dask_gateway_` prefix, see the role's
 tasks/validate.yml), with `policy`, the site's effective Slurm policy
-({partitions, qos, accounts}: lists of dicts with `name`), and `hub_services`,
-the hub's jupyterhub_services. It returns every problem at once, as sentences
+({partitions, qos, accounts}: lists of dicts with `name`; sand_partition and
+sand_share for the sand checks), and `hub_services`, the hub's
+jupyterhub_services. It returns every problem at once, as sentences
 that name the variable and the fix; an empty list means the settings are
 usable. The gateway's token is not passed, only its length.
+
+`dask_gateway_sand_fit(gateway)` is its check of the smallest cluster
+against the caps of the sand partition alone, which the first play of
+playbooks/slurm.yml runs again once the nodes' sizes are known
+(roles/dask_gateway/tasks/sand_fit.yml).
 """
 
 from __future__ import annotations
@@ -173,11 +179,11 @@ def _sand_errors(gateway, policy):
 def _smallest_cluster(gateway):
     """({cpu, mem} of the scheduler, of a worker of the default size), or
     None while a size is not a number (reported by the number checks)."""
-    cores, worker_cores = gateway.get("worker_cores"), gateway.get("worker_memory_gib")
-    if not isinstance(cores, Mapping) or not isinstance(worker_cores, Mapping):
+    cores, memory = gateway.get("worker_cores"), gateway.get("worker_memory_gib")
+    if not isinstance(cores, Mapping) or not isinstance(memory, Mapping):
         return None
     sizes = (_whole(gateway.get("scheduler_cores")), _positive(gateway.get("scheduler_memory_gib")),
-             _whole(cores.get("default")), _positive(worker_cores.get("default")))
+             _whole(cores.get("default")), _positive(memory.get("default")))
     if None in sizes or min(sizes) <= 0:
         return None
     return ({"cpu": sizes[0], "mem": int(float(sizes[1]) * 1024)},

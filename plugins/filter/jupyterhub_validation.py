@@ -22,7 +22,12 @@ The inputs:
   policy               the Slurm policy, {partitions: [...], qos: [...],
                        accounts: [...]}: lists of dicts with a `name`
                        (partitions with MaxTime, QOS with MaxWall, accounts
-                       with a `qos` list).
+                       with a `qos` list); sand_partition and sand_share for
+                       the sand checks.
+
+``jupyterhub_sand_fit`` is its check of the profiles against the caps of
+the sand partition alone, which the first play of playbooks/slurm.yml runs
+again once the nodes' sizes are known (roles/jupyterhub/tasks/sand_fit.yml).
 
 ``jupyterhub_tls_errors`` takes the probes of the site's certificate and
 key that roles/jupyterhub/tasks/tls_check.yml runs on the login node before
