@@ -6,10 +6,16 @@ the hub, run on the control machine before any host is changed
 `dask_gateway_errors(gateway)` takes one dict of the role's inputs (the
 variables without their `dask_gateway_` prefix, see the role's
 tasks/validate.yml), with `policy`, the site's effective Slurm policy
-({partitions, qos, accounts}: lists of dicts with `name`), and `hub_services`,
-the hub's jupyterhub_services. It returns every problem at once, as sentences
+({partitions, qos, accounts}: lists of dicts with `name`; sand_partition and
+sand_share for the sand checks), and `hub_services`, the hub's
+jupyterhub_services. It returns every problem at once, as sentences
 that name the variable and the fix; an empty list means the settings are
 usable. The gateway's token is not passed, only its length.
+
+`dask_gateway_sand_fit(gateway)` is its check of the smallest cluster
+against the caps of the sand partition alone, which the first play of
+playbooks/slurm.yml runs again once the nodes' sizes are known
+(roles/dask_gateway/tasks/sand_fit.yml).
 """
 
 from __future__ import annotations
@@ -22,6 +28,15 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import sand_memory_problem
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_sand_fit import (
+    PER_JOB,
+    amount,
+    describe,
+    over_caps,
+    remedy,
+    sand_caps,
+    workers_that_fit,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     TIME_FORMATS,
     SlurmValueError,
@@ -161,6 +176,76 @@ def _sand_errors(gateway, policy):
     return errors
 
 
+def _smallest_cluster(gateway):
+    """({cpu, mem} of the scheduler, of a worker of the default size), or
+    None while a size is not a number (reported by the number checks)."""
+    cores, memory = gateway.get("worker_cores"), gateway.get("worker_memory_gib")
+    if not isinstance(cores, Mapping) or not isinstance(memory, Mapping):
+        return None
+    sizes = (_whole(gateway.get("scheduler_cores")), _positive(gateway.get("scheduler_memory_gib")),
+             _whole(cores.get("default")), _positive(memory.get("default")))
+    if None in sizes or min(sizes) <= 0:
+        return None
+    return ({"cpu": sizes[0], "mem": int(float(sizes[1]) * 1024)},
+            {"cpu": sizes[2], "mem": int(float(sizes[3]) * 1024)})
+
+
+_LOWER = {"cpu": "dask_gateway_scheduler_cores or dask_gateway_worker_cores.default",
+          "mem": "dask_gateway_scheduler_memory_gib or dask_gateway_worker_memory_gib.default"}
+
+
+def _workers(count):
+    return {-1: "the scheduler alone does not fit", 0: "the scheduler fits, but beside it no worker"}.get(
+        count, f"the scheduler fits, and beside it {count} worker{'' if count == 1 else 's'}")
+
+
+def dask_gateway_sand_fit(gateway):
+    """The smallest cluster (the scheduler and one worker of the default
+    size) against the caps of the sand partition, for each partition and
+    QOS a user may choose whose jobs go to the sand partition
+    (module_utils/slurm_sand_fit.py). Returns {errors: [...], notes: [...]}:
+    a sentence for each choice where no cluster could ever start, and for
+    the others how many default-size workers fit beside the scheduler."""
+    result = {"errors": [], "notes": []}
+    policy = gateway.get("policy") or {}
+    cluster = _smallest_cluster(gateway)
+    if cluster is None:
+        return result
+    scheduler, worker = cluster
+    for partition in _names(gateway.get("partition_choices")):
+        for qos in _names(gateway.get("qos_choices")):
+            caps = sand_caps(policy, partition, qos)
+            if not caps:
+                continue
+            where = "dask_gateway_partition_choices %s with dask_gateway_qos_choices %s" % (partition, qos)
+            count, bound = workers_that_fit(scheduler, worker, caps)
+            over = over_caps([scheduler, worker], caps)
+            if over:
+                cap, need = over[0]
+                result["errors"].append(
+                    "%s: the smallest cluster, a scheduler (dask_gateway_scheduler_cores %d, "
+                    "dask_gateway_scheduler_memory_gib %s) and one worker of the default size "
+                    "(dask_gateway_worker_cores.default %d, dask_gateway_worker_memory_gib.default %s), needs %s %s, "
+                    "but the sand partition %s allows %s: no cluster could ever start there, its jobs would pend for "
+                    "good (%s). %s"
+                    % (where, scheduler["cpu"], _gib(scheduler["mem"]), worker["cpu"], _gib(worker["mem"]),
+                       amount(cap.tres, need), "in one job" if cap.attribute == PER_JOB else "at once",
+                       partition, describe(cap, policy), _workers(count),
+                       remedy(cap, need, policy, _LOWER[cap.tres])))
+            elif count is not None:
+                result["notes"].append(
+                    "%s: a user's clusters hold the scheduler and at most %d worker%s of the default size (%s, %s) "
+                    "at once in the sand partition %s, within %s"
+                    % (where, count, "" if count == 1 else "s", amount("cpu", worker["cpu"]),
+                       amount("mem", worker["mem"]), partition, describe(bound, policy)))
+    return result
+
+
+def _gib(mib):
+    """MiB as the gateway's variables write it, in GiB (2048 -> 2, 512 -> 0.5)."""
+    return ("%.3f" % (mib / 1024)).rstrip("0").rstrip(".")
+
+
 def _limit_errors(job_time, job_minutes, name, entry, limit):
     if job_minutes is False:
         return []
@@ -267,6 +352,7 @@ def dask_gateway_errors(gateway):
     errors += _account_errors(gateway, policy)
     errors += _size_errors(gateway)
     errors += _sand_errors(gateway, policy)
+    errors += dask_gateway_sand_fit(gateway)["errors"]
     errors += _environment_errors(gateway)
     errors += _number_errors(gateway)
     errors += _host_errors(gateway, policy)
@@ -277,4 +363,4 @@ class FilterModule:
     """Filters of the Dask Gateway's validation."""
 
     def filters(self):
-        return {"dask_gateway_errors": dask_gateway_errors}
+        return {"dask_gateway_errors": dask_gateway_errors, "dask_gateway_sand_fit": dask_gateway_sand_fit}

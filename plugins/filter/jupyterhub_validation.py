@@ -22,7 +22,12 @@ The inputs:
   policy               the Slurm policy, {partitions: [...], qos: [...],
                        accounts: [...]}: lists of dicts with a `name`
                        (partitions with MaxTime, QOS with MaxWall, accounts
-                       with a `qos` list).
+                       with a `qos` list); sand_partition and sand_share for
+                       the sand checks.
+
+``jupyterhub_sand_fit`` is its check of the profiles against the caps of
+the sand partition alone, which the first play of playbooks/slurm.yml runs
+again once the nodes' sizes are known (roles/jupyterhub/tasks/sand_fit.yml).
 
 ``jupyterhub_tls_errors`` takes the probes of the site's certificate and
 key that roles/jupyterhub/tasks/tls_check.yml runs on the login node before
@@ -36,6 +41,13 @@ import os
 import re
 
 from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import sand_memory_problem
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_sand_fit import (
+    amount,
+    describe,
+    over_caps,
+    remedy,
+    sand_caps,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     SlurmValueError,
     over_time_limit,
@@ -246,6 +258,39 @@ def profile_sand_errors(where, profile, policy):
     return errors
 
 
+def profile_fit_errors(where, profile, policy):
+    """A profile's CPUs and memory against the caps of the sand partition
+    (module_utils/slurm_sand_fit.py): a notebook that needs more could
+    never start."""
+    caps = sand_caps(policy, profile.get("partition"), profile.get("qos"))
+    if not caps or not _is_positive_int(profile.get("cpus")):
+        return []  # not in the sand partition, or reported by profile_value_errors
+    try:
+        memory = parse_memory_mb(profile.get("memory"))
+    except SlurmValueError:
+        memory = None
+    errors = []
+    for cap, need in over_caps([{"cpu": int(profile["cpus"]), "mem": memory}], caps):
+        key = "cpus" if cap.tres == "cpu" else "memory"
+        errors.append(f"{where}: its notebook asks {amount(cap.tres, need)} ({key} {profile[key]}), but the sand"
+                      f" partition {profile['partition']} allows {describe(cap, policy)}: it could never start, its"
+                      f" job would pend for good. {remedy(cap, need, policy, f'its {key}')}")
+    return errors
+
+
+def jupyterhub_sand_fit(settings):
+    """The problems of profile_fit_errors for every profile of
+    jupyterhub_profiles (settings: {profiles, policy}); the shape of the
+    profiles is left to jupyterhub_errors."""
+    profiles = settings.get("profiles")
+    errors = []
+    for index, profile in enumerate(profiles if isinstance(profiles, list) else []):
+        if isinstance(profile, dict):
+            where = f"jupyterhub_profiles[{index}] ({profile.get('name', '?')})"
+            errors += profile_fit_errors(where, profile, settings.get("policy") or {})
+    return errors
+
+
 def profiles_errors(profiles, policy, slurm_account):
     """Every problem of jupyterhub_profiles."""
     if not isinstance(profiles, list):
@@ -263,6 +308,7 @@ def profiles_errors(profiles, policy, slurm_account):
         errors += profile_policy_errors(where, profile, policy, account)
         errors += profile_value_errors(where, profile)
         errors += profile_sand_errors(where, profile, policy)
+        errors += profile_fit_errors(where, profile, policy)
     return errors
 
 
@@ -454,4 +500,5 @@ class FilterModule:
     """The jupyterhub role's checks."""
 
     def filters(self):
-        return {"jupyterhub_errors": jupyterhub_errors, "jupyterhub_tls_errors": jupyterhub_tls_errors}
+        return {"jupyterhub_errors": jupyterhub_errors, "jupyterhub_sand_fit": jupyterhub_sand_fit,
+                "jupyterhub_tls_errors": jupyterhub_tls_errors}

@@ -34,7 +34,7 @@ def slurm_effective_policy(result, site):
     sand_memory_mb, bf_window); `site` holds the inventory's sand_mode,
     sand_memory_percent, accounts and slurm_user (slurm.conf's SlurmUser).
     Returns {sand_mode, sand_memory_mb, sand_memory_percent, sand_partition,
-    partitions, qos, accounts, slurm_user, bf_window}.
+    sand_share, partitions, qos, accounts, slurm_user, bf_window}.
     """
     result = _mapping("slurm_effective_policy", result)
     site = _mapping("slurm_effective_policy", site)
@@ -45,6 +45,9 @@ def slurm_effective_policy(result, site):
         "sand_memory_mb": result.get("sand_memory_mb"),
         "sand_memory_percent": site.get("sand_memory_percent"),
         "sand_partition": result.get("sand_partition"),
+        # How the sand partition's cap was found (derived from the share or
+        # the site's GrpTRES; the compute CPUs, None while unknown).
+        "sand_share": result.get("sand_share") or {},
         "partitions": result.get("partitions") or [],
         "qos": result.get("qos") or [],
         "accounts": site.get("accounts") or [],

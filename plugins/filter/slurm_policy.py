@@ -266,7 +266,7 @@ def _derive_short_share(sand, qos, cpus, percent, errors, variable=None):
     inventory's name of the share, SAND_SHARE unless it still uses the old one)."""
     variable = variable or SAND_SHARE
     if sand is None or cpus is None:
-        return
+        return False
     partition, attrs = sand
     qos_key = key_in(attrs, "QOS")
     name = attrs.get(qos_key) if qos_key else None
@@ -278,10 +278,21 @@ def _derive_short_share(sand, qos, cpus, percent, errors, variable=None):
                 f"has none: give it `QOS: {partition}` in slurm_partitions and a QOS "
                 f"'{partition}' in slurm_qos (the role derives its GrpTRES), or set "
                 f"{variable}: 100 for no cap.")
-        return
+        return False
     target = _first(qos, name)
     if target is not None and key_in(target, "GrpTRES") is None:
         target["GrpTRES"] = f"cpu={cpus}"
+        return True
+    return False
+
+
+def _compute_cpus(nodes):
+    """CPUs of all compute nodes; None while a node's size is unknown (0 or
+    missing, as in the first play without slurm_node_config)."""
+    counts = [_as_int(node.get("CPUs")) if isinstance(node, Mapping) else None for node in nodes or []]
+    if not counts or any(not count or count < 0 for count in counts):
+        return None
+    return sum(counts)
 
 
 def _derive_preempt(qos, requeue, errors):
@@ -530,6 +541,9 @@ def slurm_policy(policy):
     order then the site's additions in their order), `config` (the slurm.conf
     keys the sand mode derives), `bf_window` (minutes), `short_share_cpus`,
     `sand_partition` (the name of the partition with the highest tier, or None),
+    `sand_share` (how its cap was found: derived (the role wrote its
+    GrpTRES cpu from the share), percent, variable, compute_cpus (None while
+    the nodes' sizes are unknown)),
     `sand_memory_mb` (memory a sand job finds free on the smallest node when
     the lower partitions fill it, in suspend mode; else None; in overlay
     mode what the site's jobs leave free), `errors` (mistakes found on the
@@ -552,8 +566,16 @@ def slurm_policy(policy):
     # The sand partition, found once: the short share and the sand mode both
     # derive keys of it.
     sand_partition = _sand_partition(partitions, overlay=policy.get("mode") == "overlay")
-    _derive_short_share(sand_partition, qos, cpus, policy.get("short_share_percent"), errors,
-                        policy.get("share_variable"))
+    derived = _derive_short_share(sand_partition, qos, cpus, policy.get("short_share_percent"), errors,
+                                  policy.get("share_variable"))
+    # How the sand partition's cap was found, for the checks that the
+    # gateway's and the hub's jobs fit it (module_utils/slurm_sand_fit.py).
+    sand_share = {
+        "partition": str(sand_partition[0]) if sand_partition else None,
+        "derived": derived, "cpus": cpus, "percent": policy.get("short_share_percent"),
+        "compute_cpus": _compute_cpus(policy.get("nodes")),
+        "variable": policy.get("share_variable") or SAND_SHARE,
+    }
     _derive_preempt(qos, policy.get("sand_mode") == "requeue", errors)
     sand = _SandMode(policy, partitions, sand_partition, errors)
     sand.derive()
@@ -565,6 +587,7 @@ def slurm_policy(policy):
         "sand_partition": sand.sand_partition,
         "bf_window": _bf_window(partitions),
         "short_share_cpus": cpus,
+        "sand_share": sand_share,
         "errors": errors,
         "overlay_errors": sand.overlay_errors,
     }

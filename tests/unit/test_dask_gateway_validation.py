@@ -6,7 +6,11 @@ import copy
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import FilterModule, dask_gateway_errors
+from ansible_collections.hpc.datasci.plugins.filter.dask_gateway_validation import (
+    FilterModule,
+    dask_gateway_errors,
+    dask_gateway_sand_fit,
+)
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import TIME_FORMATS, SlurmValueError, parse_time
 
 # The sample's Slurm policy, as the slurm role's output slurm_effective_policy gives it.
@@ -217,7 +221,8 @@ def test_the_input_must_be_a_dict(value):
 
 
 def test_the_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"dask_gateway_errors": dask_gateway_errors}
+    assert FilterModule().filters() == {"dask_gateway_errors": dask_gateway_errors,
+                                        "dask_gateway_sand_fit": dask_gateway_sand_fit}
 
 
 def test_workers_and_scheduler_against_what_sand_finds_free():
@@ -237,3 +242,67 @@ def test_workers_and_scheduler_against_what_sand_finds_free():
         "(slurm_sand_memory_percent 25): on a full machine it would never start; ask less memory or raise "
         "slurm_sand_memory_percent"]
     assert dask_gateway_errors(_with(policy=dict(policy, sand_mode="tiers"))) == []
+
+
+def _sand(grptres="cpu=1", percent=25, cpus=4, derived=True, **burst):
+    """POLICY with the sand partition short capped by its partition QOS
+    short (the share derived from `percent` of `cpus`, or the site's)."""
+    qos = [dict(q, GrpTRES=grptres) if q["name"] == "short" else dict(q, **burst) if q["name"] == "burst" else q
+           for q in POLICY["qos"]]
+    return dict(POLICY, qos=qos, sand_partition="short", sand_share={
+        "partition": "short", "derived": derived, "cpus": max(1, (cpus or 0) * percent // 100), "percent": percent,
+        "compute_cpus": cpus, "variable": "slurm_sand_share_percent"})
+
+
+SMALLEST = ("dask_gateway_partition_choices short with dask_gateway_qos_choices burst: the smallest cluster, a "
+            "scheduler (dask_gateway_scheduler_cores 1, dask_gateway_scheduler_memory_gib 2) and one worker of the "
+            "default size (dask_gateway_worker_cores.default 1, dask_gateway_worker_memory_gib.default 2), needs ")
+
+
+@pytest.mark.parametrize(("policy", "expected"), [
+    pytest.param(_sand(), SMALLEST + (
+        "2 CPUs at once, but the sand partition short allows cpu=1 (GrpTRES of its partition QOS short: "
+        "slurm_sand_share_percent 25 of 4 CPUs on the compute nodes): no cluster could ever start there, its jobs "
+        "would pend for good (the scheduler fits, but beside it no worker). Raise slurm_sand_share_percent to at "
+        "least 50, or lower dask_gateway_scheduler_cores or dask_gateway_worker_cores.default."), id="share-25"),
+    pytest.param(_sand(percent=100, cpus=1), SMALLEST + (
+        "2 CPUs at once, but the sand partition short allows cpu=1 (GrpTRES of its partition QOS short: "
+        "slurm_sand_share_percent 100 of 1 CPU on the compute nodes): no cluster could ever start there, its jobs "
+        "would pend for good (the scheduler fits, but beside it no worker). The compute nodes have only 1 CPU in "
+        "all: lower dask_gateway_scheduler_cores or dask_gateway_worker_cores.default."), id="share-100-one-cpu"),
+    pytest.param(_sand("cpu=8,mem=3G", derived=False), SMALLEST + (
+        "4G of memory at once, but the sand partition short allows mem=3G (GrpTRES of its partition QOS short in "
+        "slurm_qos): no cluster could ever start there, its jobs would pend for good (the scheduler fits, but beside "
+        "it no worker). Raise GrpTRES of slurm_qos.short to at least mem=4G, or lower "
+        "dask_gateway_scheduler_memory_gib or dask_gateway_worker_memory_gib.default."), id="site-grptres-memory"),
+    pytest.param(_sand("cpu=8", derived=False, MaxTRESPerJob="mem=1G"), SMALLEST + (
+        "2G of memory in one job, but the sand partition short allows mem=1G (MaxTRESPerJob of the job QOS burst in "
+        "slurm_qos): no cluster could ever start there, its jobs would pend for good (the scheduler alone does not "
+        "fit). Raise MaxTRESPerJob of slurm_qos.burst to at least mem=2G, or lower dask_gateway_scheduler_memory_gib "
+        "or dask_gateway_worker_memory_gib.default."), id="job-qos-per-job"),
+])
+def test_the_smallest_cluster_against_the_sand_caps(policy, expected):
+    assert dask_gateway_errors(_with(policy=policy)) == [expected]
+    assert dask_gateway_sand_fit(_with(policy=policy)) == {"errors": [expected], "notes": []}
+
+
+@pytest.mark.parametrize(("changes", "notes"), [
+    pytest.param({"policy": _sand("cpu=2", percent=50)}, [
+        "dask_gateway_partition_choices short with dask_gateway_qos_choices burst: a user's clusters hold the "
+        "scheduler and at most 1 worker of the default size (1 CPU, 2G of memory) at once in the sand partition "
+        "short, within cpu=2 (GrpTRES of its partition QOS short: slurm_sand_share_percent 50 of 4 CPUs on the "
+        "compute nodes)"], id="share-50"),
+    pytest.param({"policy": _sand("cpu=4", percent=100)}, [
+        "dask_gateway_partition_choices short with dask_gateway_qos_choices burst: a user's clusters hold the "
+        "scheduler and at most 3 workers of the default size (1 CPU, 2G of memory) at once in the sand partition "
+        "short, within cpu=4 (GrpTRES of its partition QOS short: slurm_sand_share_percent 100 of 4 CPUs on the "
+        "compute nodes)"], id="share-100"),
+    pytest.param({"policy": _sand("cpu=1", cpus=None)}, [], id="node-sizes-unknown"),
+    pytest.param({"policy": _sand(), "partition_choices": ["batch"], "job_time": "30:00"}, [],
+                 id="gateway-on-a-non-sand-partition"),
+    pytest.param({"policy": _sand(), "worker_cores": "x"}, [], id="sizes-reported-elsewhere"),
+])
+def test_a_cluster_that_fits_passes_with_a_note_of_the_workers(changes, notes):
+    assert dask_gateway_sand_fit(_with(**changes)) == {"errors": [], "notes": notes}
+    if "worker_cores" not in changes:
+        assert dask_gateway_errors(_with(**changes)) == []

@@ -4,7 +4,11 @@ each bad setting gives exactly the expected messages."""
 import copy
 
 import pytest
-from ansible_collections.hpc.datasci.plugins.filter.jupyterhub_validation import jupyterhub_errors
+from ansible_collections.hpc.datasci.plugins.filter.jupyterhub_validation import (
+    FilterModule,
+    jupyterhub_errors,
+    jupyterhub_sand_fit,
+)
 
 POLICY = {
     "partitions": [{"name": "batch", "MaxTime": "2-00:00:00"}, {"name": "short", "MaxTime": "2:00:00"}],
@@ -257,3 +261,53 @@ def test_a_profile_in_a_partition_that_sand_suspends_is_refused():
     settings = _with(change)
     settings["policy"]["sand_mode"] = "tiers"
     assert jupyterhub_errors(settings) == []
+
+
+# The sand partition short with its partition QOS short, capped at cpu=1
+# (slurm_sand_share_percent 25 of 4 CPUs), as slurm_effective_policy gives it.
+SHARE = {"partition": "short", "derived": True, "cpus": 1, "percent": 25, "compute_cpus": 4,
+         "variable": "slurm_sand_share_percent"}
+
+
+def _capped(settings, grptres="cpu=1", share=SHARE, **burst):
+    settings["policy"]["partitions"][1]["QOS"] = "short"
+    settings["policy"]["qos"].append({"name": "short", "GrpTRES": grptres})
+    settings["policy"]["qos"][2].update(burst)
+    settings["policy"].update(sand_partition="short", sand_share=share)
+
+
+def test_a_profile_that_cannot_fit_the_sand_share_is_named_with_the_fix():
+    errors = jupyterhub_errors(_with(_capped))
+    assert errors == [
+        f"{WHERE}: its notebook asks 2 CPUs (cpus 2), but the sand partition short allows cpu=1 (GrpTRES of its "
+        "partition QOS short: slurm_sand_share_percent 25 of 4 CPUs on the compute nodes): it could never start, "
+        "its job would pend for good. Raise slurm_sand_share_percent to at least 50, or lower its cpus."]
+    assert jupyterhub_sand_fit({"profiles": _with(_capped)["profiles"], "policy": _with(_capped)["policy"]}) == errors
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda s: _capped(s, "cpu=2", dict(SHARE, cpus=2, percent=50)), id="fits-at-50"),
+    pytest.param(lambda s: _capped(s, "cpu=4", dict(SHARE, cpus=4, percent=100)), id="share-100"),
+    pytest.param(lambda s: _capped(s, share=dict(SHARE, compute_cpus=None)), id="node-sizes-unknown"),
+    pytest.param(lambda s: (_capped(s), s["profiles"][0].update(partition="batch")), id="not-in-sand"),
+    pytest.param(lambda s: _capped(s, "cpu=2,mem=4G", dict(SHARE, derived=False)), id="site-grptres-fits"),
+])
+def test_profiles_that_fit_or_are_not_in_sand_pass(change):
+    assert jupyterhub_errors(_with(change)) == []
+
+
+def test_the_sites_grptres_with_memory_and_the_job_qos_limits():
+    def change(settings):
+        _capped(settings, "cpu=8,mem=2G", dict(SHARE, derived=False, compute_cpus=None), MaxTRESPerUser="cpu=1")
+        settings["profiles"][0].update(qos="burst", runtime="30:00")
+    assert jupyterhub_errors(_with(change)) == [
+        f"{WHERE}: its notebook asks 4G of memory (memory 4G), but the sand partition short allows mem=2G (GrpTRES "
+        "of its partition QOS short in slurm_qos): it could never start, its job would pend for good. Raise GrpTRES "
+        "of slurm_qos.short to at least mem=4G, or lower its memory.",
+        f"{WHERE}: its notebook asks 2 CPUs (cpus 2), but the sand partition short allows cpu=1 (MaxTRESPerUser of "
+        "the job QOS burst in slurm_qos): it could never start, its job would pend for good. Raise MaxTRESPerUser of "
+        "slurm_qos.burst to at least cpu=2, or lower its cpus."]
+
+
+def test_the_sand_fit_filter_is_registered():
+    assert FilterModule().filters()["jupyterhub_sand_fit"] is jupyterhub_sand_fit

@@ -18,6 +18,8 @@ RESULT = {
     "sand_partition": "short",
     "bf_window": 2880,
     "short_share_cpus": 2,
+    "sand_share": {"partition": "short", "derived": True, "cpus": 2, "percent": 50, "compute_cpus": 4,
+                   "variable": "slurm_sand_share_percent"},
     "errors": [],
 }
 SITE = {"sand_mode": "suspend", "sand_memory_percent": 25,
@@ -30,6 +32,7 @@ def test_slurm_effective_policy():
         "sand_memory_mb": 512,
         "sand_memory_percent": 25,
         "sand_partition": "short",
+        "sand_share": RESULT["sand_share"],
         "partitions": RESULT["partitions"],
         "qos": RESULT["qos"],
         "accounts": [{"name": "datasci", "qos": ["normal"]}],
@@ -41,7 +44,7 @@ def test_slurm_effective_policy():
 def test_slurm_effective_policy_of_a_site_with_nothing_set():
     assert slurm_effective_policy({}, {}) == {
         "sand_mode": None, "sand_memory_mb": None, "sand_memory_percent": None, "sand_partition": None,
-        "partitions": [], "qos": [], "accounts": [], "slurm_user": "", "bf_window": None}
+        "sand_share": {}, "partitions": [], "qos": [], "accounts": [], "slurm_user": "", "bf_window": None}
 
 
 def test_jupyterhub_api_url():

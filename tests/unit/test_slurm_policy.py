@@ -85,7 +85,9 @@ def test_the_preset_alone_gives_the_demo_policy():
     result = slurm_policy(policy())
     assert result == {"partitions": DEMO_PARTITIONS, "qos": DEMO_QOS, "bf_window": 2880,
                       "short_share_cpus": 4, "errors": [], "overlay_errors": [], "sand_memory_mb": None,
-                      "sand_partition": "short", "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"}}
+                      "sand_partition": "short", "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"},
+                      "sand_share": {"partition": "short", "derived": True, "cpus": 4, "percent": 100,
+                                     "compute_cpus": None, "variable": "slurm_sand_share_percent"}}
 
 
 def test_the_presets_hold_no_jinja_and_no_derived_values():
@@ -160,7 +162,25 @@ def test_the_full_list_form_replaces_the_preset():
         "partitions": site_partitions,
         "qos": [{"name": "normal", "Priority": 10}, {"name": "short", "MaxWall": "2:00:00"}],
         "bf_window": 2880, "short_share_cpus": 4, "errors": [], "overlay_errors": [], "sand_memory_mb": None,
-        "sand_partition": None, "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"}}
+        "sand_partition": None, "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"},
+        "sand_share": {"partition": None, "derived": False, "cpus": 4, "percent": 100, "compute_cpus": None,
+                       "variable": "slurm_sand_share_percent"}}
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    pytest.param({"nodes": [{"CPUs": 2, "RealMemory": 2000}] * 2, "short_share_percent": 50},
+                 {"derived": True, "cpus": 2, "percent": 50, "compute_cpus": 4}, id="sizes-known"),
+    pytest.param({"nodes": [{"CPUs": 2, "RealMemory": 2000}, {"CPUs": 0, "RealMemory": 0}]},
+                 {"derived": True, "cpus": 4, "percent": 100, "compute_cpus": None}, id="a-size-unknown"),
+    pytest.param({"nodes": [{"CPUs": 4}], "qos": {"short": {"GrpTRES": "cpu=1"}}},
+                 {"derived": False, "cpus": 4, "percent": 100, "compute_cpus": 4}, id="site-grptres"),
+    pytest.param({"nodes": [{"CPUs": 4}], "share_variable": "slurm_short_share_percent"},
+                 {"derived": True, "cpus": 4, "percent": 100, "compute_cpus": 4,
+                  "variable": "slurm_short_share_percent"}, id="old-name"),
+])
+def test_the_sand_share_says_how_the_sand_cap_was_found(changes, expected):
+    share = slurm_policy(policy(**changes))["sand_share"]
+    assert share == {"partition": "short", "variable": "slurm_sand_share_percent", **expected}
 
 
 def test_the_old_full_list_gives_what_it_gave():
