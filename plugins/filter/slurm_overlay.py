@@ -41,8 +41,9 @@ from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import (
     slurm_hostlist_expand,
 )
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
-    job_words,
+    blocked_sand_message,
     jobs_on,
+    unaccepted,
 )
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_partition import (
     SlurmConfLineError,
@@ -149,6 +150,7 @@ class _Plan:
         self.node_name_of = dict(data.get("node_name_of") or {})
         self.sand_mode = data.get("sand_mode")
         self.sand_partition = data.get("sand_partition")
+        self.accepted = list(data.get("accepted_jobs") or [])
         self.version = self.site.get("version")
         self.errors = []
         self.notes = []
@@ -290,21 +292,17 @@ class _Plan:
         run"). Reported before the site's change as well as after it."""
         if self.sand_mode != "suspend":
             return
-        jobs = jobs_on(self.site.get("one_row_jobs"), covered, slurm_hostlist_expand)
+        jobs = unaccepted(jobs_on(self.site.get("one_row_jobs"), covered, slurm_hostlist_expand), self.accepted)
         if not jobs:
             return
         nodes = sorted({n for job in jobs for n in slurm_hostlist_expand(str(job["nodes"]))})
-        shown = "; ".join(job_words(job) for job in jobs[:10])
-        more = f"; and {len(jobs) - 10} more" if len(jobs) > 10 else ""
-        self.errors.append(
-            f"slurm_sand_mode suspend: these running jobs started while their partition was not "
-            f"OverSubscribe=FORCE, and Slurm starts no job of a FORCE partition (the sand partition {name} in "
-            f"suspend mode, and the site's own partitions once they have OverSubscribe=FORCE:1) on their nodes "
-            f"until they end: {shown}{more}. The nodes {slurm_hostlist(nodes)} would be blocked for sand. "
+        self.errors.append(blocked_sand_message(
+            jobs, name, slurm_hostlist(nodes),
+            "the site's own partitions once they have OverSubscribe=FORCE:1",
             f"Ways through (docs/overlay.md, \"Adopting suspend mode while the site's jobs run\"): run again "
             f"once these jobs have ended; or choose slurm_sand_mode: tiers now and suspend once they have "
             f"ended; or leave those nodes out of the sand partition until then (slurm_partitions: "
-            f"{{{name}: {{nodes: [...]}}}}).")
+            f"{{{name}: {{nodes: [...]}}}})"))
 
     def compute_nodes(self):
         """Every compute host must be a node of the site's Slurm: its records
@@ -452,7 +450,8 @@ def slurm_overlay_plan(data):
     inventory's slurm_controller hosts), slurm_user (the SlurmUser the role
     assumes).
 
-    node_name_of ({inventory host: Slurm NodeName} of the compute hosts:
+    accepted_jobs (slurm_sand_accept_blocking_jobs: ids of running jobs that
+    may keep sand off their nodes) is optional, and so is node_name_of ({inventory host: Slurm NodeName} of the compute hosts:
     partitions' nodes may name either) is optional.
 
     Returns {lines, keys, partitions, removed, errors, cluster_name, marker,

@@ -78,10 +78,13 @@ def one_row_jobs(text):
 
 
 def end_words(end):
-    """A job's end (seconds since the epoch, or None) as a message says it:
-    `until 2026-12-09 13:28 UTC`, or `with no time limit`."""
-    if end is None:
+    """A job's end (seconds since the epoch, Slurm's own words for it, or
+    None) as a message says it: `until 2026-12-09 13:28 UTC`, or `with no
+    time limit`."""
+    if end is None or str(end).upper() in ("", "UNLIMITED", "NONE", "N/A"):
         return "with no time limit"
+    if not str(end).isdigit():
+        return f"until {end}"
     stamp = datetime.fromtimestamp(int(end), tz=timezone.utc)
     return f"until {stamp:%Y-%m-%d %H:%M} UTC"
 
@@ -97,3 +100,47 @@ def jobs_on(jobs, nodes, expand):
     """The jobs of `jobs` (one_row_jobs' items) on any node of `nodes` (a set
     of names); `expand` turns a Slurm hostlist into names."""
     return [job for job in jobs or [] if set(expand(str(job.get("nodes") or ""))) & set(nodes)]
+
+
+def non_force_jobs(squeue_text, partitions):
+    """The running or suspended jobs of `squeue -a -h -t RUNNING,SUSPENDED -o
+    %i|%P|%u|%T|%N|%e` output whose partition is not OverSubscribe=FORCE in
+    `partitions` ({name: scontrol keys}): jobs that started there hold their
+    nodes with dedicated cores. What one_row_jobs finds where squeue --json
+    does not say it (Slurm 22.05), exact before a run makes the partitions
+    FORCE; `end` is as squeue prints it."""
+    def forced(name):
+        attrs = {str(k).lower(): v for k, v in ((partitions or {}).get(name) or {}).items()}
+        return str(attrs.get("oversubscribe", "NO")).upper().startswith("FORCE")
+    out = []
+    for line in (squeue_text or "").splitlines():
+        fields = line.strip().split("|")
+        if len(fields) != 6 or not any(s in _HOLDING for s in fields[3].split(",")):
+            continue
+        job_id, partition, user, state, nodes, end = fields
+        if forced(partition):
+            continue
+        out.append({"job_id": int(job_id) if job_id.isdigit() else job_id, "partition": partition, "user": user,
+                    "state": state, "nodes": nodes, "end": end})
+    return out
+
+
+def unaccepted(jobs, accepted):
+    """The jobs whose id is not among `accepted` (slurm_sand_accept_blocking_jobs)."""
+    ids = {str(job_id).strip() for job_id in accepted or []}
+    return [job for job in jobs if str(job.get("job_id")) not in ids]
+
+
+def blocked_sand_message(jobs, sand_partition, nodes, others, ways):
+    """The message of the checks that stop suspend mode where `jobs` (on the
+    sand partition's nodes, `nodes` their hostlist) would block it: `others`
+    names the other partitions that are or become FORCE, `ways` the ways
+    through (the last, accepting the jobs, is added here)."""
+    shown = "; ".join(job_words(job) for job in jobs[:10])
+    more = f"; and {len(jobs) - 10} more" if len(jobs) > 10 else ""
+    ids = ", ".join(str(job.get("job_id")) for job in jobs)
+    return (f"slurm_sand_mode suspend: these running jobs started while their partition was not "
+            f"OverSubscribe=FORCE, and Slurm starts no job of a FORCE partition (the sand partition {sand_partition} "
+            f"in suspend mode, and {others}) on their nodes until they end: {shown}{more}. The nodes {nodes} "
+            f"would be blocked for sand. {ways}; or accept that sand starts there only once they have ended: "
+            f"slurm_sand_accept_blocking_jobs: [{ids}].")

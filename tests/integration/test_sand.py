@@ -5,6 +5,7 @@ them; the long jobs resume and complete their full work, never requeued.
 Then, with the machine full of sand that nothing may suspend, the spawn page
 tells the user why the notebook waits and when it is expected to start."""
 
+import re
 import time
 
 import pytest
@@ -194,3 +195,29 @@ def test_the_event_stream_carries_the_same_message(node, ca_file, sand_fills_the
     finally:
         stop(session, "bob")
     wait_until(lambda: not _jobs(node, "bob"), 120, "bob's pending job was not cancelled with the server")
+
+
+def test_suspend_mode_stops_before_any_change_where_a_job_without_force_would_block_its_node(node, ansible_args):
+    """A job of bob's started while batch was briefly not OverSubscribe=FORCE
+    (scontrol update, as on a site in tiers mode) holds c1 with dedicated
+    cores: playbooks/node_sizes.yml (before any change in site.yml) stops,
+    naming the job, its node and its end (docs/sand-policy.md)."""
+    from helpers import run_playbook
+
+    login = node(LOGIN)
+    job = ""
+    try:
+        login.check_output("scontrol update PartitionName=batch OverSubscribe=NO")
+        job = login.check_output(_as("bob", "sbatch --parsable -J blocks-c1 -p batch -w c1 -n1 --time=30:00"
+                                            " --chdir=/tmp --output=/dev/null --wrap 'sleep 600'")).strip()
+        wait_until(lambda: _states(node, "bob").get(job) == "RUNNING", 60, f"job {job} did not start")
+        login.check_output("scontrol update PartitionName=batch OverSubscribe=FORCE:1")
+        run = run_playbook(ansible_args, "playbooks/node_sizes.yml")
+        named = re.search(rf"job {job} \(bob, partition batch\) on c1 until [^;.]*", run.stdout)
+        print(f"\nnode_sizes.yml (rc {run.returncode}): {named and named.group(0)}")
+        assert run.returncode != 0 and named, run.stdout[-3000:]
+        assert "The nodes c1 would be blocked for sand" in run.stdout
+    finally:
+        login.run("scontrol update PartitionName=batch OverSubscribe=FORCE:1")
+        if job:
+            login.run(f"scancel {job}")

@@ -502,7 +502,8 @@ def test_suspend_names_the_running_jobs_that_would_block_the_sand_nodes_with_the
         "partition general) on c2 until 2026-12-09 13:28 UTC. The nodes c2 would be blocked for sand. Ways "
         "through (docs/overlay.md, \"Adopting suspend mode while the site's jobs run\"): run again once these "
         "jobs have ended; or choose slurm_sand_mode: tiers now and suspend once they have ended; or leave those "
-        "nodes out of the sand partition until then (slurm_partitions: {short: {nodes: [...]}})."]
+        "nodes out of the sand partition until then (slurm_partitions: {short: {nodes: [...]}}); or accept that "
+        "sand starts there only once they have ended: slurm_sand_accept_blocking_jobs: [3]."]
 
 
 def test_the_same_jobs_are_named_before_the_site_made_its_partitions_force():
@@ -519,11 +520,14 @@ def test_the_same_jobs_are_named_before_the_site_made_its_partitions_force():
     ("suspend", [], None),             # no job holds a node
     ("suspend", None, None),           # unknown (Slurm 22.05's squeue --json): the site check finds it
     ("suspend", HOLDING, [dict(SHORT, nodes=["c1"])]),   # the sand partition left off c2
+    ("accepted", HOLDING, None),       # slurm_sand_accept_blocking_jobs: [3]
 ])
 def test_no_blocked_node_is_reported_where_sand_does_not_meet_one(mode, holding, partitions):
     reading = site()
     reading["one_row_jobs"] = holding
     changes = {"site": reading, "sand_mode": mode}
+    if mode == "accepted":
+        changes.update(sand_mode="suspend", accepted_jobs=["3"])
     if mode == "tiers":
         changes.update(config={"PreemptType": "preempt/none"}, handed_keys=["PreemptType"],
                        partitions=[{k: v for k, v in SHORT.items() if k != "OverSubscribe"}])
