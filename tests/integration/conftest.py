@@ -79,6 +79,7 @@ def alice(ca_file):
 def pytest_configure(config):
     config.addinivalue_line("markers", "fault_drill: a fault drill (tests/integration/test_drills.py), run last")
     config.addinivalue_line("markers", "overlay: runs on the overlay site (Molecule scenario overlay_keeps_site_running)")
+    config.addinivalue_line("markers", "upgrade: runs on the upgraded site (Molecule scenario upgrade_keeps_users_working)")
     config.addinivalue_line("markers", "fast: needs only a login node with the roles that need no Slurm "
                             "(Molecule scenario roles_without_slurm); runs on the whole site too")
 

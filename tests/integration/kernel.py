@@ -11,16 +11,19 @@ from hub import BASE
 
 
 class Kernel:
-    """A kernel started in owner's server with session's cookies."""
+    """A kernel started in owner's server with session's cookies, or the
+    running kernel kernel_id of that server, connected to again."""
 
-    def __init__(self, session, owner):
+    def __init__(self, session, owner, kernel_id=None):
         self.session, self.owner = session, owner
         session.get(f"{BASE}/user/{owner}/lab", timeout=60)  # OAuth with the hub, as a browser does
         self.xsrf = session.cookies.get("_xsrf", path=f"/user/{owner}/") or ""
-        reply = session.post(f"{BASE}/user/{owner}/api/kernels", json={"name": "python3"},
-                             headers={"X-XSRFToken": self.xsrf}, timeout=60)
-        reply.raise_for_status()
-        self.kernel_id = reply.json()["id"]
+        if kernel_id is None:
+            reply = session.post(f"{BASE}/user/{owner}/api/kernels", json={"name": "python3"},
+                                 headers={"X-XSRFToken": self.xsrf}, timeout=60)
+            reply.raise_for_status()
+            kernel_id = reply.json()["id"]
+        self.kernel_id = kernel_id
         self.session_id = uuid.uuid4().hex
         cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
         url = BASE.replace("https://", "wss://") + f"/user/{owner}/api/kernels/{self.kernel_id}/channels"
@@ -61,6 +64,10 @@ class Kernel:
         """Keep the notebook server active, as a user at work does, so the
         hub's shortened idle culler leaves it alone."""
         self.run("")
+
+    def detach(self):
+        """Close this connection and leave the kernel running (a browser tab closed)."""
+        self.ws.close()
 
     def close(self):
         self.ws.close()

@@ -1,0 +1,81 @@
+"""scripts/previous_release.py: the release the upgrade scenario starts from,
+and the upgrade notes' edit of its inventory."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+_SPEC = importlib.util.spec_from_file_location("previous_release", ROOT / "scripts" / "previous_release.py")
+previous_release = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(previous_release)
+
+
+@pytest.mark.parametrize(("tags", "version", "expected"), [
+    (["v1.0.0", "v1.1.0", "v1.2.0"], "1.3.0", "v1.2.0"),
+    # Once the tree's own release is tagged, the previous one is still the one below it.
+    (["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0"], "1.3.0", "v1.2.0"),
+    # By version, not by the order git lists them (v1.10.0 after v1.9.0).
+    (["v1.10.0", "v1.9.0", "v1.2.0"], "1.11.0", "v1.10.0"),
+    (["v1.9.0", "v1.10.0"], "1.10.0", "v1.9.0"),
+    # Tags that are not releases are ignored; a newer tag too.
+    (["v1.2.0", "v1.2.0-rc1", "demo", "v2.0.0", "1.2.5"], "1.3.0", "v1.2.0"),
+    (["v1.2.1", "v1.2.0"], "1.3.0", "v1.2.1"),
+    ([], "1.3.0", None),
+    (["v1.3.0"], "1.3.0", None),
+])
+def test_previous_release_is_the_newest_tag_below_the_tree(tags, version, expected):
+    assert previous_release.previous_release(tags, version) == expected
+
+
+def test_the_tree_version_is_galaxy_yml_s(tmp_path):
+    (tmp_path / "galaxy.yml").write_text("---\nnamespace: hpc\nversion: \"1.3.0\"  # next\n")
+    assert previous_release.tree_version(tmp_path) == "1.3.0"
+
+
+def test_this_tree_has_a_previous_release_tag():
+    """In a clone with its tags (the CI's): the tag exists and is below the tree."""
+    version = previous_release.tree_version()
+    tag = previous_release.previous_release(previous_release.git_tags(), version)
+    if tag is None:
+        pytest.skip("no release tags in this checkout (git fetch --tags)")
+    assert previous_release.version_of(tag) < previous_release.version_of(version)
+
+
+def test_a_missing_tag_names_git_fetch_tags(monkeypatch):
+    monkeypatch.setattr(previous_release, "git_tags", lambda root=None: [])
+    with pytest.raises(SystemExit, match="git fetch --tags"):
+        previous_release.main(["tag"])
+
+
+def test_renamed_variables_keep_value_comment_and_indent():
+    text = ("# short work may use all of it\nslurm_short_share_percent: 100  # of the CPUs\n"
+            "other: 1\nnested:\n  slurm_short_share_percent: 30\nslurm_short_share_percent_x: 2\n")
+    out, changes = previous_release.rename_variables(text)
+    assert out == ("# short work may use all of it\nslurm_sand_share_percent: 100  # of the CPUs\n"
+                   "other: 1\nnested:\n  slurm_sand_share_percent: 30\nslurm_short_share_percent_x: 2\n")
+    assert changes == [("slurm_short_share_percent", "slurm_sand_share_percent")]
+
+
+def test_a_file_without_the_old_names_is_unchanged():
+    text = "slurm_sand_share_percent: 50\n# slurm_short_share_percent: 10\n"
+    assert previous_release.rename_variables(text) == (text, [])
+
+
+def test_both_names_set_is_refused():
+    with pytest.raises(ValueError, match="keep only slurm_sand_share_percent"):
+        previous_release.rename_variables("slurm_short_share_percent: 1\nslurm_sand_share_percent: 2\n")
+
+
+def test_edit_inventory_changes_only_the_files_that_set_an_old_name(tmp_path):
+    (tmp_path / "group_vars" / "all").mkdir(parents=True)
+    slurm = tmp_path / "group_vars" / "all" / "slurm.yml"
+    slurm.write_text("---\nslurm_short_share_percent: 100\n")
+    hosts = tmp_path / "hosts.yml"
+    hosts.write_text("---\nall: {}\n")
+    made = previous_release.edit_inventory(tmp_path)
+    assert made == [(str(slurm), "slurm_short_share_percent", "slurm_sand_share_percent")]
+    assert slurm.read_text() == "---\nslurm_sand_share_percent: 100\n"
+    assert hosts.read_text() == "---\nall: {}\n"
+    assert previous_release.edit_inventory(tmp_path) == []
