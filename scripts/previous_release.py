@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The previous release of this tree, and its inventory changed as the upgrade notes say.
 
-    scripts/previous_release.py tag
+    scripts/previous_release.py tag [--fetch]
         The newest release tag (vX.Y.Z) whose version is strictly lower than
         this tree's (galaxy.yml `version:`): for a 1.3.0 tree, v1.2.0, also
-        once v1.3.0 itself is tagged on the tree's commit.
+        once v1.3.0 itself is tagged on the tree's commit. With --fetch, a
+        checkout that has no such tag (a shallow clone, or one made without
+        tags) first fetches the tags and history from its remote `origin`.
 
     scripts/previous_release.py edit-inventory DIR
         Applies the upgrade notes' inventory changes (RENAMED below: the
@@ -13,7 +15,7 @@
 
 The Molecule scenario upgrade_keeps_users_working installs the release that
 `tag` names and upgrades it with its inventory edited by `edit-inventory`
-(docs/operations.md, "Upgrading a running site").
+(docs/operations.md, "Upgrading the bundle to a new release").
 """
 
 from __future__ import annotations
@@ -59,6 +61,14 @@ def git_tags(root=ROOT):
     return out.stdout.split()
 
 
+def fetch_tags(root=ROOT):
+    """Fetch the tags, and the history a shallow clone lacks, from origin."""
+    shallow = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-shallow-repository"],
+                             capture_output=True, text=True, check=False).stdout.strip() == "true"
+    subprocess.run(["git", "-C", str(root), "fetch", "--quiet", "--tags", *(["--unshallow"] if shallow else []),
+                    "origin"], check=False)
+
+
 def rename_variables(text, renamed=RENAMED):
     """text (one YAML file) with each old variable name of renamed, where it
     is a key, written under its new name; and the list of (old, new) made.
@@ -95,13 +105,18 @@ def edit_inventory(directory, renamed=RENAMED):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("tag", help="print the previous release's tag")
+    tag_command = sub.add_parser("tag", help="print the previous release's tag")
+    tag_command.add_argument("--fetch", action="store_true",
+                             help="fetch the tags from origin first when the checkout has none below the tree's")
     edit = sub.add_parser("edit-inventory", help="apply the upgrade notes' renames to an inventory")
     edit.add_argument("directory")
     args = parser.parse_args(argv)
     if args.command == "tag":
         version = tree_version()
         tag = previous_release(git_tags(), version)
+        if tag is None and args.fetch:
+            fetch_tags()
+            tag = previous_release(git_tags(), version)
         if tag is None:
             raise SystemExit(f"no release tag below this tree's version {version} in this checkout "
                              "(a shallow clone, or tags not fetched): run `git fetch --tags` and try again")
