@@ -27,10 +27,9 @@ import re
 
 from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import slurm_hostlist_expand
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
-    SqueueJsonError,
     job_words,
     jobs_on,
-    one_row_jobs,
+    read_one_row_jobs,
 )
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import scontrol_config, scontrol_records
 
@@ -476,10 +475,7 @@ def _pending(stderr):
 def site_check_holding_jobs(text):
     """one_row_jobs of `squeue -a --json` output: the running jobs that hold
     their nodes with dedicated cores ([] when squeue printed no such JSON)."""
-    try:
-        return one_row_jobs(text or "") or []
-    except SqueueJsonError:
-        return []
+    return read_one_row_jobs(text) or []
 
 
 def _blocked(node, holding, pending):

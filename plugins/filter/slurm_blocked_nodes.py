@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from ansible_collections.hpc.datasci.plugins.filter.slurm_conf import slurm_hostlist, slurm_hostlist_expand
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
-    SqueueJsonError,
     blocked_sand_message,
     jobs_on,
     non_force_jobs,
-    one_row_jobs,
+    read_one_row_jobs,
     unaccepted,
 )
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import scontrol_records
@@ -37,10 +36,7 @@ def _holding_jobs(data):
     """The jobs that hold their nodes with dedicated cores: squeue --json
     where it says so (Slurm 24.11), else the running jobs of partitions that
     are not FORCE now (exact before this run makes them FORCE)."""
-    try:
-        jobs = one_row_jobs(data.get("squeue_json") or "")
-    except SqueueJsonError:
-        jobs = None
+    jobs = read_one_row_jobs(data.get("squeue_json"))
     if jobs is None:
         live = scontrol_records(data.get("partitions_text") or "", "PartitionName")
         jobs = non_force_jobs(data.get("squeue_text"), live)

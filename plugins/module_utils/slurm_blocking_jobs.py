@@ -44,20 +44,20 @@ def one_row_jobs(text):
     nodes, `end` its end time (seconds since the epoch, None when
     unlimited). None when jobs hold nodes but the output does not say how:
     Slurm 22.05's squeue --json (openapi v0.0.38) has no select_type, so
-    there the blocking jobs must be found another way (a probe with
-    `sbatch --test-only` in a FORCE partition)."""
+    there the blocking jobs must be found another way (non_force_jobs)."""
     try:
         data = json.loads(text) if isinstance(text, (str, bytes)) else text
     except ValueError as err:
         raise SqueueJsonError(f"squeue --json printed no JSON: {err}") from err
     if not isinstance(data, Mapping) or not isinstance(data.get("jobs"), list):
         raise SqueueJsonError("squeue --json printed no list of jobs")
-    out, told = [], False
+    out, told, holding = [], False, False
     for job in data["jobs"]:
         state = job.get("job_state") or []
         state = [state] if isinstance(state, str) else list(state)
         if not any(s in _HOLDING for s in state):
             continue
+        holding = True
         nodes = (job.get("job_resources") or {}).get("nodes")
         if not isinstance(nodes, Mapping) or "select_type" not in nodes:
             continue
@@ -68,13 +68,20 @@ def one_row_jobs(text):
             "job_id": job.get("job_id"),
             "partition": job.get("partition"),
             "user": job.get("user_name"),
-            "state": state[0] if state else "",
+            "state": state[0],
             "nodes": nodes.get("list") or "",
             "end": _number(job.get("end_time")),
         })
-    holding = any(any(s in _HOLDING for s in ([j.get("job_state")] if isinstance(j.get("job_state"), str)
-                                              else j.get("job_state") or [])) for j in data["jobs"])
     return out if told or not holding else None
+
+
+def read_one_row_jobs(text):
+    """one_row_jobs of `text`, or None where it is not squeue's JSON (a
+    Slurm built without its JSON serializer, a command that failed)."""
+    try:
+        return one_row_jobs(text or "")
+    except SqueueJsonError:
+        return None
 
 
 def end_words(end):

@@ -110,10 +110,7 @@ one_row_jobs:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import (
-    SqueueJsonError,
-    one_row_jobs,
-)
+from ansible_collections.hpc.datasci.plugins.module_utils.slurm_blocking_jobs import read_one_row_jobs
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_conf_reader import (
     merge_conf,
     node_sizes,
@@ -134,15 +131,11 @@ def _run(module, args):
 
 
 def _one_row_jobs(module):
-    """one_row_jobs of `squeue --json`; None where squeue prints no JSON
-    (a Slurm built without its JSON serializer) or not how jobs hold nodes."""
+    """one_row_jobs of `squeue --json`; None where squeue fails or prints no
+    such JSON (a Slurm built without its JSON serializer), or does not say
+    how jobs hold nodes."""
     rc, out, _err = module.run_command(['squeue', '-a', '--json'], environ_update={'LC_ALL': 'C'})
-    if rc != 0:
-        return None
-    try:
-        return one_row_jobs(out)
-    except SqueueJsonError:
-        return None
+    return read_one_row_jobs(out) if rc == 0 else None
 
 
 def _read(path):
