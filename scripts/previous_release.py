@@ -2,11 +2,17 @@
 """The previous release of this tree, and its inventory changed as the upgrade notes say.
 
     scripts/previous_release.py tag [--fetch]
-        The newest release tag (vX.Y.Z) whose version is strictly lower than
+        The newest release (vX.Y.Z) whose version is strictly lower than
         this tree's (galaxy.yml `version:`): for a 1.3.0 tree, v1.2.0, also
-        once v1.3.0 itself is tagged on the tree's commit. With --fetch, a
-        checkout that has no such tag (a shallow clone, or one made without
-        tags) first fetches the tags and history from its remote `origin`.
+        once v1.3.0 itself is tagged on the tree's commit. The releases are
+        the checkout's tags and the ones CHANGELOG.md records ("Release
+        commit: `<sha>` (tag `vX.Y.Z`)." under each release's title), so a
+        clone made without tags still names it.
+
+    scripts/previous_release.py commit [--fetch]
+        The commit of that release: its tag's, or else the one CHANGELOG.md
+        records. With --fetch, a checkout that lacks it (shallow, or made
+        without tags) first fetches the tags and history from `origin`.
 
     scripts/previous_release.py edit-inventory DIR
         Applies the upgrade notes' inventory changes (RENAMED below: the
@@ -55,10 +61,38 @@ def previous_release(tags, version):
     return max(below)[1] if below else None
 
 
+RECORD = re.compile(r"^Release commit: `([0-9a-f]{40})` \(tag `(v\d+\.\d+\.\d+)`\)\.$", re.MULTILINE)
+
+
+def recorded_releases(root=ROOT):
+    """{tag: commit} of the releases CHANGELOG.md records under their titles."""
+    path = pathlib.Path(root) / "CHANGELOG.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return {tag: commit for commit, tag in RECORD.findall(text)}
+
+
 def git_tags(root=ROOT):
     """The tags of the git checkout at root."""
     out = subprocess.run(["git", "-C", str(root), "tag", "--list"], capture_output=True, text=True, check=True)
     return out.stdout.split()
+
+
+def tag_commit(tag, root=ROOT):
+    """The commit the checkout's tag names, or None when it has no such tag."""
+    out = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}"],
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip() or None
+
+
+def has_commit(commit, root=ROOT):
+    """Whether the checkout holds commit's objects (a shallow clone may not)."""
+    return subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}^{{commit}}"],
+                          capture_output=True, check=False).returncode == 0
+
+
+def release_commit(tag, root=ROOT):
+    """The commit of release tag: the checkout's tag, else CHANGELOG.md's record; None if neither."""
+    return tag_commit(tag, root) or recorded_releases(root).get(tag)
 
 
 def fetch_tags(root=ROOT):
@@ -102,25 +136,42 @@ def edit_inventory(directory, renamed=RENAMED):
     return made
 
 
+def _previous(what, fetch):
+    """The previous release's tag, or (what == "commit") its commit, fetching from origin if asked and needed."""
+    version = tree_version()
+
+    def find():
+        tag = previous_release([*git_tags(), *recorded_releases()], version)
+        commit = release_commit(tag) if tag else None
+        return tag, commit, bool(commit) and has_commit(commit)
+
+    tag, commit, present = find()
+    if fetch and not (tag and (what == "tag" or present)):
+        fetch_tags()
+        tag, commit, present = find()
+    if tag is None:
+        raise SystemExit(f"no release below this tree's version {version}: neither a tag in this checkout nor a "
+                         "'Release commit:' line in CHANGELOG.md: run `git fetch --tags` and try again")
+    if what == "tag":
+        return tag
+    if not present:
+        raise SystemExit(f"release {tag} is commit {commit}, which this checkout does not hold (a shallow clone): "
+                         "run `git fetch --unshallow --tags` and try again")
+    return commit
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    tag_command = sub.add_parser("tag", help="print the previous release's tag")
-    tag_command.add_argument("--fetch", action="store_true",
-                             help="fetch the tags from origin first when the checkout has none below the tree's")
+    for name, what in (("tag", "tag"), ("commit", "commit")):
+        command = sub.add_parser(name, help=f"print the previous release's {what}")
+        command.add_argument("--fetch", action="store_true",
+                             help="fetch the tags and history from origin first when the checkout lacks them")
     edit = sub.add_parser("edit-inventory", help="apply the upgrade notes' renames to an inventory")
     edit.add_argument("directory")
     args = parser.parse_args(argv)
-    if args.command == "tag":
-        version = tree_version()
-        tag = previous_release(git_tags(), version)
-        if tag is None and args.fetch:
-            fetch_tags()
-            tag = previous_release(git_tags(), version)
-        if tag is None:
-            raise SystemExit(f"no release tag below this tree's version {version} in this checkout "
-                             "(a shallow clone, or tags not fetched): run `git fetch --tags` and try again")
-        print(tag)
+    if args.command in ("tag", "commit"):
+        print(_previous(args.command, args.fetch))
         return 0
     for path, old, new in edit_inventory(args.directory):
         print(f"{path}: {old} -> {new}")

@@ -3,6 +3,7 @@ and the upgrade notes' edit of its inventory."""
 
 import importlib.util
 import pathlib
+import re
 
 import pytest
 
@@ -43,8 +44,9 @@ def test_this_tree_has_a_previous_release_tag():
     assert previous_release.version_of(tag) < previous_release.version_of(version)
 
 
-def test_a_missing_tag_names_git_fetch_tags(monkeypatch):
+def test_no_release_at_all_names_git_fetch_tags(monkeypatch):
     monkeypatch.setattr(previous_release, "git_tags", lambda root=None: [])
+    monkeypatch.setattr(previous_release, "recorded_releases", lambda root=None: {})
     with pytest.raises(SystemExit, match="git fetch --tags"):
         previous_release.main(["tag"])
 
@@ -79,3 +81,44 @@ def test_edit_inventory_changes_only_the_files_that_set_an_old_name(tmp_path):
     assert slurm.read_text() == "---\nslurm_sand_share_percent: 100\n"
     assert hosts.read_text() == "---\nall: {}\n"
     assert previous_release.edit_inventory(tmp_path) == []
+
+
+def _changelog(root, records):
+    lines = ["# Changelog", ""]
+    for tag, commit in records:
+        lines += [f"## {tag[1:]}", f"Release commit: `{commit}` (tag `{tag}`).", "", "- a change", ""]
+    (root / "CHANGELOG.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_the_changelog_records_each_release_commit(tmp_path):
+    _changelog(tmp_path, [("v1.3.0", "a" * 40), ("v1.2.0", "b" * 40)])
+    assert previous_release.recorded_releases(tmp_path) == {"v1.3.0": "a" * 40, "v1.2.0": "b" * 40}
+
+
+def test_this_changelog_records_every_release_below_the_tree():
+    """Every release the tree's CHANGELOG titles (below its own version) names its commit."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    tree = previous_release.version_of(previous_release.tree_version())
+    titled = {f"v{v}" for v in re.findall(r"^## (\d+\.\d+\.\d+)", text, re.MULTILINE)}
+    below = {tag for tag in titled if previous_release.version_of(tag) < tree}
+    assert below, "CHANGELOG.md titles no release below the tree's version"
+    assert below <= set(previous_release.recorded_releases()), "a release title lacks its 'Release commit:' line"
+
+
+def test_a_clone_without_tags_takes_the_release_from_the_changelog(monkeypatch):
+    """CI's clone may have no tags and no origin: CHANGELOG.md's record names the commit."""
+    monkeypatch.setattr(previous_release, "git_tags", lambda root=None: [])
+    monkeypatch.setattr(previous_release, "tag_commit", lambda tag, root=None: None)
+    monkeypatch.setattr(previous_release, "fetch_tags", lambda root=None: pytest.fail("nothing to fetch"))
+    version = previous_release.tree_version()
+    records = previous_release.recorded_releases()
+    tag = previous_release.previous_release(list(records), version)
+    assert previous_release._previous("tag", fetch=True) == tag
+    assert previous_release._previous("commit", fetch=True) == records[tag]
+
+
+def test_a_commit_the_clone_lacks_names_git_fetch_unshallow(monkeypatch):
+    monkeypatch.setattr(previous_release, "has_commit", lambda commit, root=None: False)
+    monkeypatch.setattr(previous_release, "fetch_tags", lambda root=None: None)
+    with pytest.raises(SystemExit, match="git fetch --unshallow --tags"):
+        previous_release.main(["commit", "--fetch"])
