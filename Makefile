@@ -114,7 +114,7 @@ molecule: setup
 molecule-debian13: setup image-trixie
 	molecule test --scenario-name managed_site_debian13
 
-## molecule-upgrade: the previous release (its tag) installed on Debian 12, then upgraded to this tree with users at work (docs/operations.md)
+## molecule-upgrade: the previous release (its tag, or its commit in CHANGELOG.md) installed on Debian 12, then upgraded to this tree with users at work (docs/operations.md)
 molecule-upgrade: setup
 	molecule test --scenario-name upgrade_keeps_users_working
 
