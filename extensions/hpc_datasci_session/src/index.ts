@@ -15,8 +15,6 @@ import { Widget } from '@lumino/widgets';
 
 import { dueWarnings, forgetPassed, formatLeft, ISessionTime } from './timeleft';
 
-/** How often the server is asked again (an administrator may extend the job). */
-const REFRESH_MS = 60_000;
 /** How often the display counts down. */
 const TICK_MS = 1_000;
 /** JupyterLab's toasts show this many characters of a message. */
@@ -46,8 +44,8 @@ async function saveUnsaved(app: JupyterFrontEnd, docManager: IDocumentManager): 
 }
 
 function warn(minutesLeft: number, saved: number, longer: string): void {
-  const start = `The session ends in ${minutesLeft} min: save your work`;
-  const savedNote = saved > 0 ? ` (${saved} unsaved document${saved > 1 ? 's were' : ' was'} saved)` : '';
+  const start = `Session ends in ${minutesLeft} min: save your work`;
+  const savedNote = saved > 0 ? ` (${saved} unsaved document${saved > 1 ? 's' : ''} saved)` : '';
   const message = `${start}${savedNote}. ${longer}`;
   if (message.length <= TOAST_LENGTH) {
     Notification.warning(message, { autoClose: false });
@@ -122,9 +120,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
         console.warn('hpc-datasci-session: keeping the last session time', reason);
       }
     };
+    const poll = () => {
+      window.setTimeout(() => void refresh().then(poll), Math.max(1, session.refresh) * 1000);
+    };
     tick();
     window.setInterval(tick, TICK_MS);
-    window.setInterval(() => void refresh(), REFRESH_MS);
+    poll();
   }
 };
 

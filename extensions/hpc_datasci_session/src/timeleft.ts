@@ -15,6 +15,8 @@ export interface ISessionTime {
   warn_minutes: number[];
   /** How to get a longer session (shown in each warning). */
   longer_session: string;
+  /** Seconds after which to ask again (an administrator may extend the job). */
+  refresh: number;
 }
 
 /** "1:05:09" for 3909 seconds; "0:00" once the time is up. */
