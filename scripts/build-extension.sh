@@ -6,6 +6,10 @@
 # are Debian's when missing; the npm packages are the committed
 # package-lock.json's (npm ci). Each step is skipped while its input is
 # unchanged, so a second run takes seconds.
+#
+#   scripts/build-extension.sh          # build, install into the test venv
+#   scripts/build-extension.sh --ship   # and put the wheel into the role
+#       (roles/curated_envs/files/wheels), whose lock then needs `make lock`
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ext=$root/extensions/hpc_datasci_session
@@ -50,3 +54,11 @@ rm -f "$out"/hpc_datasci_session-*.whl
 wheel=$(ls "$out"/hpc_datasci_session-*.whl)
 "$uv" pip install -q --python "$venv/bin/python" --reinstall --no-deps "$wheel"
 echo "build-extension: $(basename "$wheel") sha256 $(sha256sum "$wheel" | cut -d' ' -f1)"
+
+if [ "${1:-}" = --ship ]; then
+  wheels=$root/roles/curated_envs/files/wheels
+  mkdir -p "$wheels"
+  rm -f "$wheels"/hpc_datasci_session-*.whl
+  cp "$wheel" "$wheels/"
+  echo "build-extension: shipped in $wheels; run \`make lock\` to pin it in the notebook locks"
+fi
