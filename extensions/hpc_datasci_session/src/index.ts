@@ -65,67 +65,74 @@ function warn(minutesLeft: number, saved: number, longer: string): void {
   });
 }
 
+/** The status bar item and the warnings, once the server has answered. */
+async function run(app: JupyterFrontEnd, docManager: IDocumentManager, statusBar: IStatusBar | null): Promise<void> {
+  let session: ISessionTime;
+  try {
+    session = await fetchSessionTime();
+  } catch (reason) {
+    console.warn('hpc-datasci-session: no session time from the server yet', reason);
+    window.setTimeout(() => void run(app, docManager, statusBar), 30_000);
+    return;
+  }
+  // The server's clock minus this browser's, so that the time left is the server's.
+  let skew = session.now - Date.now() / 1000;
+  const given = new Set<number>();
+  const item = new Widget();
+  item.addClass('hpcds-SessionTime');
+  item.id = 'hpcds-session-time';
+  if (statusBar) {
+    statusBar.registerStatusItem(item.id, {
+      item,
+      align: 'left',
+      rank: 100,
+      isActive: () => session.end !== null
+    });
+  }
+
+  const tick = () => {
+    if (session.end === null) {
+      item.hide();
+      return;
+    }
+    item.show();
+    const left = session.end - (Date.now() / 1000 + skew);
+    forgetPassed(left, given);
+    const due = dueWarnings(left, session.warn_minutes, given);
+    const last = Math.min(...session.warn_minutes);
+    item.node.textContent = left > 0 ? `Session: ${formatLeft(left)} left` : 'Session: time is up';
+    item.node.title = `Slurm job ${session.job_id} ends at ${new Date((session.end - skew) * 1000).toLocaleTimeString()}`;
+    item.toggleClass('hpcds-SessionTime-warn', left <= last * 60);
+    if (due.length > 0) {
+      due.forEach(m => given.add(m));
+      void saveUnsaved(app, docManager).then(saved => warn(Math.max(1, Math.ceil(left / 60)), saved, session.longer_session));
+    }
+  };
+  const refresh = async () => {
+    try {
+      session = await fetchSessionTime();
+      skew = session.now - Date.now() / 1000;
+    } catch (reason) {
+      console.warn('hpc-datasci-session: keeping the last session time', reason);
+    }
+  };
+  const poll = () => {
+    window.setTimeout(() => void refresh().then(poll), Math.max(1, session.refresh) * 1000);
+  };
+  tick();
+  window.setInterval(tick, TICK_MS);
+  poll();
+}
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'hpc-datasci-session:time-left',
   description: "Shows the time left in the session's Slurm job, warns before its end and saves open documents.",
   autoStart: true,
   requires: [IDocumentManager],
   optional: [IStatusBar],
-  activate: async (app: JupyterFrontEnd, docManager: IDocumentManager, statusBar: IStatusBar | null) => {
-    let session: ISessionTime;
-    try {
-      session = await fetchSessionTime();
-    } catch (reason) {
-      console.warn('hpc-datasci-session: no session time from the server', reason);
-      return;
-    }
-    // The server's clock minus this browser's, so that the time left is the server's.
-    let skew = session.now - Date.now() / 1000;
-    const given = new Set<number>();
-    const item = new Widget();
-    item.addClass('hpcds-SessionTime');
-    item.id = 'hpcds-session-time';
-    if (statusBar) {
-      statusBar.registerStatusItem(item.id, {
-        item,
-        align: 'left',
-        rank: 100,
-        isActive: () => session.end !== null
-      });
-    }
-
-    const tick = () => {
-      if (session.end === null) {
-        item.hide();
-        return;
-      }
-      item.show();
-      const left = session.end - (Date.now() / 1000 + skew);
-      forgetPassed(left, given);
-      const due = dueWarnings(left, session.warn_minutes, given);
-      const last = Math.min(...session.warn_minutes);
-      item.node.textContent = left > 0 ? `Session: ${formatLeft(left)} left` : 'Session: time is up';
-      item.node.title = `Slurm job ${session.job_id} ends at ${new Date((session.end - skew) * 1000).toLocaleTimeString()}`;
-      item.toggleClass('hpcds-SessionTime-warn', left <= last * 60);
-      if (due.length > 0) {
-        due.forEach(m => given.add(m));
-        void saveUnsaved(app, docManager).then(saved => warn(Math.max(1, Math.ceil(left / 60)), saved, session.longer_session));
-      }
-    };
-    const refresh = async () => {
-      try {
-        session = await fetchSessionTime();
-        skew = session.now - Date.now() / 1000;
-      } catch (reason) {
-        console.warn('hpc-datasci-session: keeping the last session time', reason);
-      }
-    };
-    const poll = () => {
-      window.setTimeout(() => void refresh().then(poll), Math.max(1, session.refresh) * 1000);
-    };
-    tick();
-    window.setInterval(tick, TICK_MS);
-    poll();
+  // Not awaited: JupyterLab starts without waiting for squeue.
+  activate: (app: JupyterFrontEnd, docManager: IDocumentManager, statusBar: IStatusBar | null) => {
+    void run(app, docManager, statusBar);
   }
 };
 

@@ -170,6 +170,7 @@ def test_time_left_warnings_and_the_save_before_the_end(lab):
             expect(toasts).to_have_count(2, timeout=40_000)
             expect(toasts.nth(1)).to_contain_text(LONGER)
             assert left_seconds(page) <= 36
+            page.wait_for_timeout(1000)  # the toast's slide-in
             page.screenshot(path=str(ARTIFACTS / "jupyterlab-session-time.png"))
         finally:
             browser.close()
