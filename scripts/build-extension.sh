@@ -43,11 +43,12 @@ if [ "$(cat node_modules/.package-lock.sha256 2>/dev/null)" != "$stamp" ]; then
   echo "$stamp" >node_modules/.package-lock.sha256
 fi
 # The lab extension against the JupyterLab of the lock (its core packages
-# are shared, not bundled).
+# are shared, not bundled), with @jupyterlab/builder's own command, which
+# runs on Debian 12's Node.js 18 too.
 rm -rf lib hpc_datasci_session/labextension
-JUPYTERLAB_CORE_PACKAGE=$("$venv/bin/python" -c \
-  'import jupyterlab, pathlib; print(pathlib.Path(jupyterlab.__file__).parent / "staging" / "package.json")') \
-  PATH="$venv/bin:$PATH" npm run --silent build >/dev/null
+JUPYTERLAB_CORE_PATH=$("$venv/bin/python" -c \
+  'import jupyterlab, pathlib; print(pathlib.Path(jupyterlab.__file__).parent / "staging")') \
+  npm run --silent build >/dev/null
 
 rm -f "$out"/hpc_datasci_session-*.whl
 "$uv" build -q --wheel --out-dir "$out" "$ext"
