@@ -17,7 +17,7 @@ export MINIFORGE_STANDIN := $(CURDIR)/.cache/miniforge-standin/Miniforge3-standi
 # site on Debian 12 is `make molecule`.
 MOLECULE_SCENARIOS ?= managed_site_debian13 upgrade_keeps_users_working overlay_keeps_site_running
 
-.PHONY: molecule-scenarios molecule-debian13 demo demo-down test setup venv docker browser image image-trixie unit lint validation collection molecule molecule-overlay molecule-upgrade molecule-fast bench bench-down lock
+.PHONY: molecule-scenarios molecule-debian13 demo demo-down test setup venv docker browser image image-trixie unit lint extension validation collection molecule molecule-overlay molecule-upgrade molecule-fast bench bench-down lock
 
 ## demo: bring up the local container site and install the whole platform on it
 demo: setup
@@ -60,6 +60,7 @@ test: setup browser
 	scripts/run-stages.sh \
 	  "unit tests::$(MAKE) --no-print-directory unit" \
 	  "lint::$(MAKE) --no-print-directory lint" \
+	  "JupyterLab extension::$(MAKE) --no-print-directory extension" \
 	  "bad-inventory suite::$(MAKE) --no-print-directory validation" \
 	  "collection from its tarball::$(MAKE) --no-print-directory collection" \
 	  "molecule scenarios::$(MAKE) --no-print-directory molecule-scenarios"
@@ -95,6 +96,11 @@ lint: venv
 	ansible-lint
 	python docs/gen_role_readme.py --check
 	python scripts/check_private_vars.py
+
+## extension: build the JupyterLab extension (extensions/hpc_datasci_session) into a wheel in build/extension/ and test it, in headless Chromium too; see docs/jupyterhub.md#the-sessions-time-limit
+extension: venv browser
+	scripts/build-extension.sh
+	pytest -q -p no:cacheprovider extensions/hpc_datasci_session/tests
 
 validation: venv
 	pytest -q -p no:cacheprovider tests/validation
