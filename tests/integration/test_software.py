@@ -144,7 +144,8 @@ def test_notebook_servers_configuration_is_in_the_live_version(node, name):
     host = node(name)
     live = host.file(f"{ENVS}/notebook").linked_to
     config = json.loads(host.file(f"{live}/etc/jupyter/jupyter_server_config.json").content_string)
-    assert config["LabApp"] == {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}
+    assert config["LabApp"] == {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+                                "extension_manager": "readonly"}
     assert config["UserEnvKernelSpecManager"]["hide_own_kernels"] is True
     assert config["MappingKernelManager"] == {"default_kernel_name": "site-notebook"}
     assert "job_memory_limit()" in host.file(f"{live}/etc/jupyter/jupyter_server_config.py").content_string
