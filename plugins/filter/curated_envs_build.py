@@ -21,6 +21,10 @@ and what the build host says.
   kernels     the text of files/site_env_kernels.py (part of the default
               environment's version)
   envs_dirs   curated_envs_user_envs_dirs (likewise)
+  server      the default environment's notebook server configuration
+              (files/site_notebook.py, files/jupyter_server_config.py,
+              the server's JSON configuration and curated_envs_lab_settings;
+              likewise, and only when given)
   host        the host's inventory name (for messages)
 
 and returns {spec_file, role_lock, spec, locked, is_default, hash, dir,
@@ -30,9 +34,10 @@ names the spec_file in the messages of the module locked_venv.
 The hash names the version (<root>/<name>-<hash>): the first 12 hex digits
 of the sha256 of the JSON (keys sorted) of the recipe, the kind, the spec's
 lines, the interpreter, the smoke imports and, for the default environment,
-the kernels' code and the users' environment directories. It is the value
-the roles computed in Jinja before, so an unchanged environment keeps its
-version. target_errors is the check of a locked spec against the
+the kernels' code, the users' environment directories and the notebook
+server's configuration. It is the value the roles computed in Jinja before
+(the server's configuration, added later, is left out of the hash of every
+other environment), so an unchanged environment keeps its version. target_errors is the check of a locked spec against the
 interpreter (lock_target_errors), for an environment still to be built.
 """
 
@@ -78,12 +83,15 @@ def curated_env_version(inputs):
     spec = env["packages"] if "packages" in env else str(inputs.get("spec_text") or "").splitlines()
     is_default = env["name"] == inputs["default"]
     interpreter = env.get("python", inputs["python"])
-    version = version_hash({
+    fields = {
         "recipe": int(inputs["recipe"]), "kind": env["kind"], "spec": spec, "python": interpreter,
         "imports": env.get("smoke_imports", []),
         "kernels": inputs.get("kernels", "") if is_default else "",
         "envs_dirs": inputs.get("envs_dirs", []) if is_default else [],
-    })
+    }
+    if is_default and inputs.get("server"):
+        fields["server"] = inputs["server"]
+    version = version_hash(fields)
     directory = f"{inputs['root']}/{env['name']}-{version}"
     spec_is_yaml = re.match(r".*\.ya?ml$", own_spec_file) is not None
     result = {

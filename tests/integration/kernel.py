@@ -19,7 +19,8 @@ class Kernel:
         session.get(f"{BASE}/user/{owner}/lab", timeout=60)  # OAuth with the hub, as a browser does
         self.xsrf = session.cookies.get("_xsrf", path=f"/user/{owner}/") or ""
         if kernel_id is None:
-            reply = session.post(f"{BASE}/user/{owner}/api/kernels", json={"name": "python3"},
+            # The site's kernel of the notebook environment, the one JupyterLab offers.
+            reply = session.post(f"{BASE}/user/{owner}/api/kernels", json={"name": "site-notebook"},
                                  headers={"X-XSRFToken": self.xsrf}, timeout=60)
             reply.raise_for_status()
             kernel_id = reply.json()["id"]

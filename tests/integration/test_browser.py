@@ -3,6 +3,7 @@ to the hub, picks a profile and gets JupyterLab. The screenshot is kept in
 artifacts/ at the project's root."""
 
 import pathlib
+import re
 import time
 
 import pytest
@@ -33,5 +34,70 @@ def test_browser_logs_in_picks_a_profile_and_gets_jupyterlab(ca_file, node):
         assert shot.stat().st_size > 10_000
         jobs = node("login1").check_output("squeue --noheader --user=bob --format='%P|%q'")
         assert jobs == "short|burst"
+    finally:
+        stop(log_in(ca_file, "bob"), "bob")
+
+
+def _megabytes(slurm_memory):
+    """squeue's %m (e.g. 512M, 2G) in MB, as jupyter-resource-usage shows it."""
+    value, unit = float(slurm_memory[:-1]), slurm_memory[-1].upper()
+    return value * {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}[unit]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")
+def test_jupyterlab_as_the_site_ships_it(ca_file, node):
+    """One kernel per curated environment named with its version, no news
+    question, the job's memory against its Slurm limit in the status bar,
+    and the Dask panel creating, scaling, listing a gateway cluster and
+    opening its dashboard through the hub's proxy."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    envs = "/opt/software/envs"
+    version = node("login1").file(f"{envs}/notebook").linked_to.rsplit("-", 1)[1]
+    python = node("login1").check_output(f"{envs}/notebook/bin/python -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+            page = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 800}).new_page()
+            log_in_and_spawn(page, "bob", "burst")
+            page.wait_for_url("**/user/bob/lab**", timeout=300_000)
+            page.wait_for_selector(".jp-Launcher", timeout=120_000)
+            time.sleep(10)  # JupyterLab asks its news question a few seconds after it starts
+            cards = page.locator(".jp-Launcher-section").first.locator(".jp-LauncherCard").all_inner_texts()
+            names = [card.split("\n")[-1] for card in cards]
+            assert [n for n in names if n.startswith("notebook ")] == [f"notebook {version} (Python {python})"], names
+            assert not any("ipykernel" in n for n in names), names
+            assert page.get_by_text("official Jupyter news").count() == 0
+            memory = node("login1").check_output("squeue --noheader --user=bob --name=jupyter-notebook --format=%m")
+            status = page.locator("#jp-main-statusbar").inner_text()
+            shown = re.search(r"Mem: [0-9.]+ / ([0-9.]+) MB", status)
+            assert shown and float(shown.group(1)) == _megabytes(memory.strip()), (status, memory)
+            page.locator("[data-id='dask-dashboard-launcher']").click()
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-launcher.png"))
+
+            page.locator("#dask-dashboard-launcher").get_by_text("NEW", exact=True).click()
+            item = page.locator(".dask-ClusterListingItem").first
+            item.wait_for(timeout=300_000)
+            assert "Dashboard URL: /services/dask-gateway/clusters/" in item.inner_text(), item.inner_text()
+            item.locator(".dask-ClusterListingItem-scale").click()
+            page.locator(".jp-Dialog input[type='number']").first.fill("1")
+            page.locator(".jp-Dialog .jp-mod-accept").click()
+            deadline = time.monotonic() + 300
+            while "Number of Workers: 1" not in item.inner_text() and time.monotonic() < deadline:
+                time.sleep(3)
+            assert "Number of Workers: 1" in item.inner_text(), item.inner_text()
+            item.click()
+            page.get_by_text("Task Stream", exact=True).first.click()
+            frame = page.locator("iframe").last
+            frame.wait_for(timeout=60_000)
+            src = frame.get_attribute("src")
+            assert "/services/dask-gateway/clusters/" in src and src.endswith("/individual-task-stream"), src
+            time.sleep(5)
+            assert "bokeh" in frame.element_handle().content_frame().content().lower()
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-dask-panel.png"))
+            item.locator(".dask-ClusterListingItem-stop").click()
+            page.locator(".dask-ClusterListingItem").first.wait_for(state="detached", timeout=120_000)
+            browser.close()
     finally:
         stop(log_in(ca_file, "bob"), "bob")

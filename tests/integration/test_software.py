@@ -88,6 +88,10 @@ def test_notebook_kernel_registered_on_every_node(node, name):
     # The kernel runs from the version that is live when it starts.
     assert spec["argv"][:2] == ["/bin/sh", "-c"]
     assert f'exec "$(readlink -f {ENVS}/notebook)/bin/python" -m ipykernel_launcher' in spec["argv"][2]
+    # Named with the live version by the notebook server; without it elsewhere.
+    assert spec["display_name"] == "notebook (Python 3)"
+    assert spec["metadata"]["hpc_datasci"] == {"env": f"{ENVS}/notebook",
+                                               "display_name": "{name} {version} (Python {python})"}
 
 
 def _user_env(host):
@@ -114,13 +118,55 @@ def test_users_own_environment_appears_as_a_kernel(node):
         "app.initialize(argv=[], new_httpserver=False, find_extensions=False)\n"
         "specs = app.kernel_spec_manager.get_all_specs()\n"
         "print(json.dumps({name: spec['spec']['argv'] for name, spec in specs.items()}))\n"
+        "print(json.dumps({name: spec['spec']['display_name'] for name, spec in specs.items()}))\n"
+        "print(app.kernel_manager.default_kernel_name)\n"
     )
     encoded = base64.b64encode(probe.encode()).decode()
     host.check_output(f"echo {encoded} | base64 -d > /tmp/kernels_probe.py && chmod 0644 /tmp/kernels_probe.py")
     out = host.check_output(f"runuser -l alice -c '{ENVS}/notebook/bin/python /tmp/kernels_probe.py' 2>/dev/null")
-    specs = json.loads(out.strip().splitlines()[-1])
+    *_, argv, names, default = out.strip().splitlines()
+    specs, names = json.loads(argv), json.loads(names)
     assert specs["user-env-mine"][0] == "/home/alice/.conda/envs/mine/bin/python"
     assert f"{ENVS}/notebook" in specs["site-notebook"][2]
+    # One kernel per curated environment (the environment's own "Python 3
+    # (ipykernel)" left out), named with its live version; the user's own
+    # environment as theirs; new notebooks get the site's kernel.
+    assert "python3" not in specs and [n for n in specs if n.startswith("site-")] == ["site-notebook"], names
+    version = host.file(f"{ENVS}/notebook").linked_to.rsplit("-", 1)[1]
+    python = host.check_output(f"{ENVS}/notebook/bin/python -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'")
+    assert names["site-notebook"] == f"notebook {version} (Python {python})"
+    assert names["user-env-mine"] == "Python (mine, your environment)"
+    assert default == "site-notebook"
+
+
+@pytest.mark.parametrize("name", ["c1", LOGIN])
+def test_notebook_servers_configuration_is_in_the_live_version(node, name):
+    host = node(name)
+    live = host.file(f"{ENVS}/notebook").linked_to
+    config = json.loads(host.file(f"{live}/etc/jupyter/jupyter_server_config.json").content_string)
+    assert config["LabApp"] == {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+                                "extension_manager": "readonly"}
+    assert config["UserEnvKernelSpecManager"]["hide_own_kernels"] is True
+    assert config["MappingKernelManager"] == {"default_kernel_name": "site-notebook"}
+    assert "job_memory_limit()" in host.file(f"{live}/etc/jupyter/jupyter_server_config.py").content_string
+    settings = json.loads(host.file(f"{live}/share/jupyter/lab/settings/overrides.json").content_string)
+    assert settings["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false", "checkForUpdates": False}
+    assert settings["dask-labextension:plugin"] == {"browserDashboardCheck": True}
+    # The Dask panel's clusters are the gateway's (roles/dask_gateway).
+    panel = host.file("/etc/dask/labextension.yaml").content_string
+    assert "module: dask_gateway" in panel and "class: GatewayCluster" in panel
+    out = host.check_output(f"{ENVS}/notebook/bin/jupyter server extension list 2>&1")
+    for extension in ("dask_labextension", "jupyter_resource_usage"):
+        assert f"{extension} \x1b[32menabled" in out or f"{extension} enabled" in out, out
+
+
+def test_the_notebook_server_sees_its_slurm_jobs_memory_limit(node):
+    """What jupyter-resource-usage shows the job's memory against: the limit
+    of the Slurm job the server runs in (--mem=1G: 1024 MiB)."""
+    out = node(LOGIN).check_output(
+        "runuser -l alice -c \"srun --nodes=1 --time=1 --mem=1G "
+        f"{ENVS}/notebook/bin/python -c 'import site_notebook; print(site_notebook.job_memory_limit())'\"")
+    assert out.strip().splitlines()[-1] == str(1024 * 1024 * 1024), out
 
 
 @needs_real_conda

@@ -96,3 +96,17 @@ def test_no_role_lock_for_the_python():
         " aarch64-manylinux_2_28 --output <inventory>/files/<name>.lock and set spec_file of curated_envs_list entry"
         " default to it, or add 3.9 to PYTHON_VERSIONS in scripts/lock.py and run make lock"
         " (docs/software-environments.md#locks)"]
+
+
+def test_the_notebook_servers_configuration_is_part_of_the_default_environments_version_only():
+    default = {"name": "default", "kind": "venv", "packages": ["jupyterlab"]}
+    other = {"name": "tools", "kind": "venv", "packages": ["rich"]}
+    server = ["site_notebook.py text", {"LabApp": {"news_url": None}}]
+    changed = ["site_notebook.py text", {"LabApp": {"news_url": "https://news.example.org/feed.xml"}}]
+    assert build.curated_env_version(_inputs(default, server=server))["hash"] \
+        != build.curated_env_version(_inputs(default, server=changed))["hash"]
+    assert build.curated_env_version(_inputs(default, server=server))["hash"] \
+        != build.curated_env_version(_inputs(default))["hash"]
+    # Another environment keeps the hash it had before the server's configuration was hashed.
+    assert build.curated_env_version(_inputs(other, server=server))["hash"] \
+        == build.curated_env_version(_inputs(other))["hash"]
