@@ -220,8 +220,8 @@ def test_the_form_offers_every_profile_with_what_it_would_get_now():
     assert form == (
         '<label for="profile" class="form-label">Profile</label>'
         '<select class="form-select" name="profile" id="profile">'
-        '<option value="interactive" selected>Interactive, 2 hours (starts now)</option>'
-        '<option value="burst">Burst, 30 minutes (in 4 min (14:05))</option>'
+        '<option value="interactive" selected>Interactive, 2 hours — starts now</option>'
+        '<option value="burst">Burst, 30 minutes — expected start in 4 min (14:05)</option>'
         "</select>"
         '<ul class="form-text list-unstyled mt-2" id="profile-starts">'
         '<li class="profile-start profile-start-now" data-profile="interactive">'
@@ -235,8 +235,8 @@ def test_the_form_offers_every_profile_with_what_it_would_get_now():
 
 def test_a_profile_slurm_refuses_is_disabled_with_its_reason_and_the_next_one_selected():
     form = _form(PROFILES, FakeSpawner({"interactive": (TEST_ONLY_24_11_QOS_NOT_ALLOWED, 1)}))
-    assert '<option value="interactive" disabled>Interactive, 2 hours (cannot start)</option>' in form
-    assert '<option value="burst" selected>Burst, 30 minutes (starts now)</option>' in form
+    assert '<option value="interactive" disabled>Interactive, 2 hours — cannot start</option>' in form
+    assert '<option value="burst" selected>Burst, 30 minutes — starts now</option>' in form
     assert ("<strong>Interactive, 2 hours</strong>: Cannot start: your Slurm account may not use its QOS "
             "(Slurm: Invalid qos specification).</li>") in form
 
@@ -253,7 +253,7 @@ def test_the_form_escapes_every_inserted_name():
     form = _form(profiles, FakeSpawner())
     assert "<script>" not in form and "<b>" not in form
     assert ('<option value="a&quot;&gt;&lt;script&gt;x&lt;/script&gt;" selected>'
-            "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; (starts now)</option>") in form
+            "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; — starts now</option>") in form
     assert 'data-profile="a&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in form
 
 
@@ -263,7 +263,7 @@ def test_a_profile_slurm_refuses_is_refused_at_spawn_with_slurms_reason():
         asyncio.run(hub.Profiles(PROFILES).apply_user_options(spawner, {"profile": "burst"}))
     assert refused.value.status_code == 400
     assert refused.value.log_message == (
-        "profile 'burst' cannot start: Cannot start: its time limit is longer than its QOS allows for one job "
+        "profile 'burst': Cannot start: its time limit is longer than its QOS allows for one job "
         "(Slurm: QOSMaxWallDurationPerJobLimit).")
     assert not hasattr(spawner, "req_partition")
 
@@ -302,7 +302,7 @@ def test_a_later_start_is_a_wait_for_resources_with_its_time(release):
     assert hub.verdict_text(verdict, now) == (
         "Expected start: in 4 min ({:%H:%M}). Why: It waits for CPUs, memory or nodes to become free "
         "(estimated from the time limits of the jobs running now).".format(start))
-    assert hub.short_verdict(verdict, now) == "in 4 min ({:%H:%M})".format(start)
+    assert hub.short_verdict(verdict, now) == "expected start in 4 min ({:%H:%M})".format(start)
 
 
 def test_a_wait_that_would_preempt_jobs_is_read_the_same():
@@ -380,7 +380,7 @@ def test_the_calls_run_side_by_side_and_a_slow_slurm_is_unknown_within_the_timeo
     form = asyncio.run(hub.Profiles(PROFILES, starts=hub.ExpectedStarts(timeout=0.2), now=lambda: NOW)
                        .options_form(FakeSpawner(delay=5)))
     assert time.monotonic() - t0 < 1.5
-    assert "Interactive, 2 hours (start unknown)" in form and "Expected start: unknown (no answer within 0.2 s)." in form
+    assert "Interactive, 2 hours — start unknown" in form and "Expected start: unknown (no answer within 0.2 s)." in form
     assert " selected" in form and " disabled" not in form
 
 

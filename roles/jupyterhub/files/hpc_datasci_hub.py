@@ -143,7 +143,7 @@ class Profiles:
         profile = self.find(user_options.get("profile") or self.default)
         verdict = (await self.starts.verdicts(spawner, [profile]))[0]
         if verdict.kind == NEVER:
-            raise web.HTTPError(400, "profile {!r} cannot start: {}".format(profile["name"], verdict_text(verdict)))
+            raise web.HTTPError(400, "profile {!r}: {}".format(profile["name"], verdict_text(verdict)))
         for name, value in profile_request(profile).items():
             setattr(spawner, "req_" + name, value)
         # The job script must not see the raw options.
@@ -434,7 +434,7 @@ def verdict_text(verdict, now=None):
 def short_verdict(verdict, now):
     """A verdict in a few words, for the profile's line in the choice."""
     if verdict.kind == WAITS:
-        return format_start(verdict.start, now)[len("Expected start: "):].rstrip(".")
+        return "expected start " + format_start(verdict.start, now)[len("Expected start: "):].rstrip(".")
     return {NOW: "starts now", NEVER: "cannot start", UNKNOWN: "start unknown"}[verdict.kind]
 
 
@@ -447,7 +447,7 @@ def render_form(profiles, verdicts, now):
     rows, notes = [], []
     for profile, verdict in zip(profiles, verdicts):
         name = html.escape(str(profile["name"]), quote=True)
-        label = html.escape("{} ({})".format(profile["display_name"], short_verdict(verdict, now)), quote=True)
+        label = html.escape("{} \N{EM DASH} {}".format(profile["display_name"], short_verdict(verdict, now)), quote=True)
         flags = " disabled" if verdict.kind == NEVER else ""
         flags += " selected" if startable and profile["name"] == startable[0] else ""
         rows.append('<option value="{}"{}>{}</option>'.format(name, flags, label))
