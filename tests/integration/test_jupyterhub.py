@@ -171,3 +171,31 @@ def test_the_spawn_page_loads_with_the_start_unknown_while_slurm_does_not_answer
     assert re.search(r'<option value="burst">[^<]*start unknown</option>', page)
     assert "Expected start: unknown (no answer within 3 s)." in page
     time.sleep(11)
+
+
+def test_the_spawn_page_sees_a_full_partition_qos_that_sbatch_test_only_does_not(ca_file, node):
+    """The sand partition's QOS capped at 2 CPUs (GrpTRES) and two 1-CPU
+    burst jobs of alice in it: two CPUs are free, so sbatch --test-only says
+    bob's notebook would start now, but Slurm would hold it with
+    QOSGrpCpuLimit; the spawn page says so."""
+    login = node(LOGIN)
+    share = login.check_output("sacctmgr --noheader --parsable2 show qos short format=GrpTRES")
+    jobs = []
+    login.check_output("sacctmgr -i modify qos short set GrpTRES=cpu=2")
+    try:
+        for _ in range(2):
+            jobs.append(login.check_output(
+                "runuser -u alice -- sbatch --parsable --chdir=/home/alice --job-name=share-fill --partition=short "
+                "--qos=burst --cpus-per-task=1 --mem=100M --time=5:00 --output=/dev/null --wrap='sleep 120'").strip())
+            time.sleep(1)
+        wait_until(lambda: [job[6] for job in _jobs(node, "alice")] == ["RUNNING"] * 2, 60, lambda: _jobs(node, "alice"))
+        time.sleep(11)  # the hub keeps each answer 10 s
+        page = log_in(ca_file, "bob").get(f"{BASE}/hub/spawn", timeout=30).text
+        reason = "Why: Its QOS already uses all the CPUs it may use at once, a limit shared by all its users " \
+                 "(QOSGrpCpuLimit, QOS short)."
+        print(f"\nspawn page with the sand share full and CPUs free: {page.count(reason)} profiles say {reason}")
+        assert page.count('class="profile-start profile-start-waits"') == 2 and page.count(reason) == 2, page[-3000:]
+    finally:
+        login.run(f"scancel {' '.join(jobs)}")
+        login.check_output(f"sacctmgr -i modify qos short set GrpTRES={share or 'cpu=-1'}")
+        time.sleep(11)

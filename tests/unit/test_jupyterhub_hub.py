@@ -84,6 +84,16 @@ class FakeSpawner:
         return hub.parse_test_only(output, rc, NOW)
 
 
+@pytest.fixture(autouse=True)
+def no_scontrol_here(monkeypatch):
+    """The hub's own scontrol calls (the QOS's shared limits) answer nothing
+    in these tests unless a test gives its own."""
+    async def nothing(timeout):
+        return None
+
+    monkeypatch.setattr(hub, "read_shared_limits", nothing)
+
+
 # --- The job's callback -------------------------------------------------------------------------
 
 
@@ -435,6 +445,83 @@ def test_test_only_gives_up_after_its_timeout(tmp_path):
     verdict = asyncio.run(spawner.test_only(hub.profile_request(PROFILES[0]), 0.5))
     assert time.monotonic() - t0 < 3
     assert (verdict.kind, verdict.slurm) == (hub.UNKNOWN, "no answer within 0.5 s")
+
+
+def _demo_limits():
+    """The demo's shared limits while two 1-CPU burst jobs of alice fill
+    the partition QOS short, set to GrpTRES=cpu=2 (real 24.11 output)."""
+    return hub.SharedLimits(
+        hub.parse_partition_qos((FIXTURES / "slurm-24.11" / "scontrol_show_partition_o_demo.txt").read_text()),
+        hub.parse_qos_limits((FIXTURES / "slurm-24.11" / "assoc_mgr_qos_short_full.txt").read_text()))
+
+
+def test_the_shared_limits_are_read_from_scontrols_real_output():
+    limits = _demo_limits()
+    assert limits.partition_qos == {"short": "short"}  # batch has none (QoS=N/A)
+    assert set(limits.qos) == {"normal", "interactive", "burst", "scavenger", "short"}
+    assert limits.qos["short"]["GrpTRES"]["cpu"] == (2, 2)
+    assert limits.qos["short"]["GrpTRES"]["mem"] == (None, 200)
+    assert limits.qos["short"]["GrpJobs"][None] == (None, 2)
+    assert limits.qos["interactive"]["users"]["bob"]["MaxJobsPU"][None] == (2, 0)
+    assert limits.qos["burst"]["users"]["alice"]["MaxTRESPU"]["cpu"] == (256, 2)
+    assert "MaxTRESPA" not in limits.qos["burst"]  # the account's limits are not the QOS's
+
+
+def test_a_full_partition_qos_turns_starts_now_into_a_wait_with_its_reason():
+    limits = _demo_limits()
+    now = hub.parse_test_only(TEST_ONLY_NOW, 0, NOW)
+    verdict = hub.with_shared_limits(now, PROFILES[1], "bob", limits)
+    assert (verdict.kind, verdict.slurm) == (hub.WAITS, "QOSGrpCpuLimit, QOS short")
+    assert hub.verdict_text(verdict, NOW) == (
+        "Expected start: not known yet. Why: Its QOS already uses all the CPUs it may use at once, a limit shared "
+        "by all its users (QOSGrpCpuLimit, QOS short).")
+    assert hub.short_verdict(verdict, NOW) == "expected start not known"
+    waits = hub.parse_test_only(TEST_ONLY_24_11_WAITS, 0, NOW)
+    assert hub.verdict_text(hub.with_shared_limits(waits, PROFILES[1], "bob", limits), NOW) == (
+        "Expected start: in 4 min (14:05). Why: Its QOS already uses all the CPUs it may use at once, a limit "
+        "shared by all its users (QOSGrpCpuLimit, QOS short).")
+
+
+def test_a_per_user_limit_is_the_users_own():
+    limits = _demo_limits()
+    limits.qos["short"]["GrpTRES"]["cpu"] = (4, 2)
+    limits.qos["interactive"]["users"]["bob"]["MaxJobsPU"][None] = (2, 2)
+    now = hub.parse_test_only(TEST_ONLY_NOW, 0, NOW)
+    assert hub.with_shared_limits(now, PROFILES[0], "bob", limits).slurm == "QOSMaxJobsPerUserLimit, QOS interactive"
+    assert hub.with_shared_limits(now, PROFILES[0], "alice", limits) is now
+    # two CPUs left in the share: a 2-CPU profile fits, a 3-CPU one does not
+    assert hub.with_shared_limits(now, dict(PROFILES[1], cpus=2), "alice", limits) is now
+    assert hub.with_shared_limits(now, dict(PROFILES[1], cpus=3), "alice", limits).slurm == "QOSGrpCpuLimit, QOS short"
+
+
+def test_the_shared_limits_leave_refusals_and_unknowns_alone():
+    limits = _demo_limits()
+    never = hub.parse_test_only(TEST_ONLY_24_11_QOS_NOT_ALLOWED, 1, NOW)
+    unknown = hub.parse_test_only("", 1, NOW)
+    now = hub.parse_test_only(TEST_ONLY_NOW, 0, NOW)
+    assert hub.with_shared_limits(never, PROFILES[1], "bob", limits) is never
+    assert hub.with_shared_limits(unknown, PROFILES[1], "bob", limits) is unknown
+    assert hub.with_shared_limits(now, PROFILES[1], "bob", None) is now
+
+
+def test_the_shared_limits_are_read_once_per_ttl_for_all_users_and_a_failure_leaves_sbatchs_verdicts():
+    clock, reads = [0.0], []
+
+    async def read(timeout):
+        reads.append(timeout)
+        return _demo_limits() if len(reads) == 1 else None
+
+    starts = hub.ExpectedStarts(ttl=10, timeout=3, clock=lambda: clock[0], read_limits=read)
+
+    async def loads():
+        full = await starts.verdicts(FakeSpawner(), PROFILES)
+        await starts.verdicts(FakeSpawner(name="bob"), PROFILES)
+        clock[0] = 11
+        return full, await starts.verdicts(FakeSpawner(), PROFILES)
+
+    full, again = asyncio.run(loads())
+    assert [v.slurm for v in full] == ["QOSGrpCpuLimit, QOS short"] * 2
+    assert [v.kind for v in again] == [hub.NOW, hub.NOW] and reads == [3, 3]
 
 
 # --- What the spawn page says while the job waits -----------------------------------------------

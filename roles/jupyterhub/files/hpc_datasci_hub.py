@@ -423,6 +423,9 @@ def verdict_text(verdict, now=None):
     "Expected start: unknown (...)."."""
     if verdict.kind == NOW:
         return "Starts now."
+    if verdict.kind == WAITS and verdict.slurm.split(",")[0] in REASONS:
+        return "{} Why: {} ({}).".format(format_start(verdict.start, now or datetime.datetime.now()),
+                                         verdict.words[0].upper() + verdict.words[1:], verdict.slurm)
     if verdict.kind == WAITS:
         return "{} Why: {} (estimated from the time limits of the jobs running now).".format(
             format_start(verdict.start, now or datetime.datetime.now()), verdict.words[0].upper() + verdict.words[1:])
@@ -434,7 +437,8 @@ def verdict_text(verdict, now=None):
 def short_verdict(verdict, now):
     """A verdict in a few words, for the profile's line in the choice."""
     if verdict.kind == WAITS:
-        return "expected start " + format_start(verdict.start, now)[len("Expected start: "):].rstrip(".")
+        return "expected start " + format_start(verdict.start, now)[len("Expected start: "):].rstrip(".").replace(
+            " yet", "")
     return {NOW: "starts now", NEVER: "cannot start", UNKNOWN: "start unknown"}[verdict.kind]
 
 
@@ -461,16 +465,158 @@ def render_form(profiles, verdicts, now):
     )
 
 
+# --- The QOS's shared limits, which sbatch --test-only does not see -------------------------------
+
+# Read by the hub itself (any user may read them, no sudo), once per
+# ExpectedStarts.ttl for all users: the partitions' QOS, and each QOS's
+# limits with their use now ("GrpTRES=cpu=4(3),mem=N(0)": limit, or N for
+# none, and the use in brackets), the same in Slurm 22.05 and 24.11.
+PARTITIONS_QUERY = ("scontrol", "-o", "show", "partition")
+QOS_LIMITS_QUERY = ("scontrol", "show", "assoc_mgr", "flags=qos")
+LIMIT_RE = re.compile(r"([\w/]+)=(N|\d+)\((\d+)\)")
+SCALAR_LIMIT_RE = re.compile(r"(N|\d+)\((\d+)\)")
+
+# A limit a job of the profile would hit, as the pending reason Slurm would
+# give it: (QOS field, TRES or None, reason code). The profile's job counts
+# one job and its CPUs.
+SHARED_LIMITS = (
+    ("GrpTRES", "cpu", "QOSGrpCpuLimit"),
+    ("GrpJobs", None, "QOSGrpJobsLimit"),
+    ("MaxTRESPU", "cpu", "QOSMaxCpuPerUserLimit"),
+    ("MaxJobsPU", None, "QOSMaxJobsPerUserLimit"),
+)
+
+# The shared limits: {partition: its QOS}, {QOS: {field: {TRES or None:
+# (limit, used)}}}, the per-user fields under users: {user: {...}}.
+SharedLimits = namedtuple("SharedLimits", "partition_qos qos")
+
+
+def parse_partition_qos(text):
+    """{partition: QOS} of `scontrol -o show partition` (partitions without a QOS left out)."""
+    found = {}
+    for line in (text or "").splitlines():
+        name, qos = re.search(r"\bPartitionName=(\S+)", line), re.search(r"\bQoS=(\S+)", line)
+        if name and qos and qos.group(1) not in ("N/A", "(null)"):
+            found[name.group(1)] = qos.group(1)
+    return found
+
+
+def _limits_of_line(line, into):
+    """The limits of one line of assoc_mgr's output ("GrpJobs=N(0)",
+    "MaxTRESPU=cpu=2(1),mem=N(0)"), into a dict: {field: {TRES or None:
+    (limit or None, used)}}."""
+    for field, value in re.findall(r"(\w+)=(\S*)", line):
+        scalar = SCALAR_LIMIT_RE.fullmatch(value)
+        pairs = [(None,) + scalar.groups()] if scalar else LIMIT_RE.findall(value)
+        for tres, limit, used in pairs:
+            into.setdefault(field, {})[tres] = (None if limit == "N" else int(limit), int(used))
+
+
+def parse_qos_limits(text):
+    """{QOS: {field: {TRES: (limit, used)}, "users": {user: {...}}}} of
+    `scontrol show assoc_mgr flags=qos`."""
+    qos, current, section, user = {}, None, None, None
+    for line in (text or "").splitlines():
+        stripped = line.strip()
+        head = re.match(r"^QOS=(\S+?)\(\d+\)", stripped)
+        if head:
+            current, section = qos.setdefault(head.group(1), {"users": {}}), None
+        elif current is None:
+            continue
+        elif stripped in ("User Limits", "Account Limits"):
+            section = stripped
+        elif section == "User Limits" and re.match(r"^[\w.-]+\(\d+\)$", stripped):
+            user = current["users"].setdefault(stripped.split("(")[0], {})
+        elif section == "User Limits" and user is not None:
+            _limits_of_line(stripped, user)
+        elif section is None:
+            _limits_of_line(stripped, current)
+    return qos
+
+
+def limit_reached(limits, qos_names, user, cpus):
+    """The reason code and QOS of the first shared limit of qos_names that
+    a job of user with cpus CPUs would hit now, or None."""
+    for name in qos_names:
+        entry = limits.qos.get(name)
+        if not entry:
+            continue
+        for field, tres, code in SHARED_LIMITS:
+            values = entry["users"].get(user, {}) if field.endswith("PU") else entry
+            limit, used = values.get(field, {}).get(tres, (None, 0))
+            if limit is not None and used + (cpus if tres else 1) > limit:
+                return code, name
+    return None
+
+
+def with_shared_limits(verdict, profile, user, limits):
+    """verdict, or, when the profile's job would start (or wait for CPUs)
+    but a shared limit of its partition's QOS or its own QOS is reached, a
+    wait for that limit: at sbatch's expected start, if any, else not known."""
+    if limits is None or verdict.kind not in (NOW, WAITS):
+        return verdict
+    names = [limits.partition_qos.get(profile["partition"]), profile["qos"]]
+    reached = limit_reached(limits, [n for n in names if n], user, int(profile["cpus"]))
+    if not reached:
+        return verdict
+    # sbatch's expected start, when it gave one, still holds: the jobs that
+    # hold the CPUs are those that hold the share.
+    start = verdict.start if verdict.kind == WAITS else "N/A"
+    return Verdict(WAITS, start, REASONS[reached[0]].words, "{}, QOS {}".format(*reached))
+
+
+async def run_hub_command(argv, timeout):
+    """The output of a command the hub runs as itself, or None after timeout seconds or on failure."""
+    proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        return None
+    return out.decode(errors="replace") if proc.returncode == 0 else None
+
+
+async def read_shared_limits(timeout):
+    """The SharedLimits now, from two scontrol calls side by side; None when either fails."""
+    partitions, qos = await asyncio.gather(run_hub_command(PARTITIONS_QUERY, timeout),
+                                           run_hub_command(QOS_LIMITS_QUERY, timeout))
+    if partitions is None or qos is None:
+        return None
+    return SharedLimits(parse_partition_qos(partitions), parse_qos_limits(qos))
+
+
 class ExpectedStarts:
     """Each profile's verdict for a user, from the spawner's test_only(),
     cached for `ttl` seconds per (user, profile): a page load costs at most
     one Slurm call per profile, and loads meanwhile share it. The calls run
     side by side; a page waits at most `timeout` seconds for them, and a
-    profile whose answer is late is "unknown"."""
+    profile whose answer is late is "unknown". The QOS's shared limits
+    (read_limits, once per ttl for all users) turn a start that sbatch
+    expects into a wait when a limit of the profile's QOS or of its
+    partition's QOS is reached."""
 
-    def __init__(self, ttl=10.0, timeout=3.0, clock=time.monotonic):
+    def __init__(self, ttl=10.0, timeout=3.0, clock=time.monotonic, read_limits=None):
         self.ttl, self.timeout, self.clock = ttl, timeout, clock
+        self.read_limits = read_limits or read_shared_limits
         self.cache = {}
+        self.limits = None
+
+    def _limits_task(self, spawner):
+        """The (cached or new) task of the shared limits, the same for every user."""
+        if self.limits and self.clock() - self.limits[0] < self.ttl:
+            return self.limits[1]
+        task = asyncio.ensure_future(self._read_limits(spawner))
+        self.limits = (self.clock(), task)
+        return task
+
+    async def _read_limits(self, spawner):
+        try:
+            return await self.read_limits(self.timeout)
+        except Exception as error:  # noqa: BLE001 (without them, the verdicts are sbatch's alone)
+            spawner.log.warning("The QOS's shared limits: %s", error)
+            return None
 
     def _task(self, spawner, profile):
         """The (cached or new) task of the verdict of profile for spawner's user."""
@@ -493,9 +639,13 @@ class ExpectedStarts:
     async def verdicts(self, spawner, profiles):
         """The verdicts of profiles for spawner's user, in their order."""
         tasks = [self._task(spawner, profile) for profile in profiles]
-        await asyncio.wait(tasks, timeout=self.timeout + 0.5)
+        limits = self._limits_task(spawner)
+        await asyncio.wait(tasks + [limits], timeout=self.timeout + 0.5)
         late = Verdict(UNKNOWN, None, "Slurm did not say", "no answer within {:g} s".format(self.timeout))
-        return [task.result() if task.done() else late for task in tasks]
+        user = getattr(spawner.user, "name", None)
+        return [with_shared_limits(task.result() if task.done() else late, profile, user,
+                                   limits.result() if limits.done() else None)
+                for task, profile in zip(tasks, profiles)]
 
 
 class QueueAwareSlurmSpawner(SlurmSpawner):
