@@ -377,6 +377,7 @@ def test_a_page_load_costs_one_call_per_profile_and_loads_within_the_ttl_share_i
     asyncio.run(loads())
     assert [r["qos"] for r in alice.asked] == ["interactive", "burst"] * 2
     assert [r["qos"] for r in bob.asked] == ["interactive", "burst"]
+    assert set(starts.cache) == {("alice", "interactive"), ("alice", "burst")}  # bob's answers are past their time
 
 
 def test_the_calls_run_side_by_side_and_a_slow_slurm_is_unknown_within_the_timeout():

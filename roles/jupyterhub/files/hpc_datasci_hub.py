@@ -625,6 +625,8 @@ class ExpectedStarts:
         if cached and self.clock() - cached[0] < self.ttl:
             return cached[1]
         task = asyncio.ensure_future(self._ask(spawner, profile))
+        # Answers past their time go, so that the cache holds only recent users.
+        self.cache = {k: v for k, v in self.cache.items() if self.clock() - v[0] < self.ttl}
         self.cache[key] = (self.clock(), task)
         return task
 
