@@ -1,16 +1,71 @@
 """A real browser (Debian's Chromium, headless, driven by Playwright) logs in
-to the hub, picks a profile and gets JupyterLab. The screenshot is kept in
-artifacts/ at the project's root."""
+to the hub, sees on the spawn page what each profile would get now (on the
+idle site, and on one full of sand), picks a profile and gets JupyterLab.
+The screenshots are kept in artifacts/ at the project's root."""
 
 import pathlib
 import re
 import time
 
 import pytest
-from helpers import ROOT
-from hub import CHROMIUM, CHROMIUM_FLAGS, log_in, log_in_and_spawn, stop
+from helpers import ROOT, squeue, wait_until
+from hub import BASE, CHROMIUM, CHROMIUM_FLAGS, LOGIN, log_in, log_in_and_spawn, stop
+from test_sand import sand_fills_the_machine  # noqa: F401 (a fixture: every compute CPU held by burst jobs)
 
 ARTIFACTS = ROOT / "artifacts"
+
+
+def _spawn_page(shot, user="bob"):
+    """In Chromium: user logs in and opens the spawn page; a screenshot of it
+    goes to shot. Returns the seconds the page took to load and, for each
+    profile, its line under the choice (class profile-start-<kind>, text)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(f"{BASE}/hub/login")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", f"{user}-demo-password")
+        page.click("#login_submit")
+        page.wait_for_load_state()
+        started = time.monotonic()
+        page.goto(f"{BASE}/hub/spawn")
+        page.wait_for_selector("#profile-starts", timeout=30_000)
+        seconds = time.monotonic() - started
+        lines = {item.get_attribute("data-profile"): (item.get_attribute("class").split()[-1], item.inner_text())
+                 for item in page.query_selector_all("#profile-starts li")}
+        page.screenshot(path=str(shot))
+        browser.close()
+    return seconds, lines
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")
+def test_the_spawn_page_says_every_profile_starts_now_on_the_idle_site(node):
+    wait_until(lambda: not squeue(node(LOGIN), "%i"), 300, lambda: f"jobs left on the site: {squeue(node(LOGIN), '%i|%u|%j')}",
+               every=5)
+    ARTIFACTS.mkdir(exist_ok=True)
+    seconds, lines = _spawn_page(ARTIFACTS / "spawn-page-idle.png")
+    print(f"\nspawn page on the idle site, {len(lines)} profiles, loaded in {seconds:.2f} s: {lines}")
+    assert set(lines) == {"interactive", "burst"}
+    for kind, text in lines.values():
+        assert kind == "profile-start-now" and text.endswith(": Starts now."), lines
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")
+def test_the_spawn_page_says_when_and_why_on_a_site_full_of_sand(node, sand_fills_the_machine):  # noqa: F811
+    time.sleep(11)  # the hub keeps each answer 10 s: not the idle page's
+    seconds, lines = _spawn_page(ARTIFACTS / "spawn-page-busy.png")
+    print(f"\nspawn page on a site full of sand, {len(lines)} profiles, loaded in {seconds:.2f} s: {lines}")
+    # burst may not suspend burst (the same partition): it waits for a
+    # filler's time limit (5 min), and says why (the CPUs, or the sand
+    # share of the partition QOS, which is the whole demo machine).
+    kind, text = lines["burst"]
+    assert kind == "profile-start-waits", lines
+    assert re.search(r"Expected start: in [45] min \(\d\d:\d\d\)\. Why: It", text), text
+    # interactive waits the same, or starts now if the site lets it suspend burst.
+    assert {kind for kind, _ in lines.values()} <= {"profile-start-now", "profile-start-waits"}, lines
+    assert [job[0] for job in squeue(node(LOGIN), "%u", "--user=bob")] == [], "the spawn page submitted a job"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ensure-browser.sh)")

@@ -127,3 +127,75 @@ def test_an_idle_server_is_culled_and_its_job_ends(ca_file, node):
                lambda: (user_server(bob, "bob"), _jobs(node, "bob")), every=5)
     print(f"\nidle server culled and its job ended {time.monotonic() - started:.0f} s after it started "
           f"(timeout {timeout} s, checked every {every} s)")
+
+
+def test_a_profile_slurm_refuses_is_disabled_on_the_page_and_refused_at_spawn(ca_file, node):
+    """With QOS burst taken from bob's association, the spawn page offers
+    burst disabled with Slurm's reason, and a spawn naming it is refused
+    with the same reason before any job is submitted."""
+    login = node(LOGIN)
+    login.check_output("sacctmgr -i modify user bob set qos-=burst")
+    try:
+        time.sleep(11)  # the hub keeps each profile's answer 10 s
+        bob = log_in(ca_file, "bob")
+        page = bob.get(f"{BASE}/hub/spawn", timeout=30).text
+        assert re.search(r'<option value="burst" disabled>[^<]*cannot start</option>', page), page[-3000:]
+        assert "Cannot start: your Slurm account may not use its QOS (Slurm: Invalid qos specification)." in page
+        assert re.search(r'<option value="interactive" selected>', page)
+        reply = bob.post(f"{BASE}/hub/api/users/bob/server", json={"profile": "burst"},
+                         headers={"X-XSRFToken": bob.cookies.get("_xsrf", path="/hub/") or ""}, timeout=60)
+        print(f"\nspawn of a profile Slurm refuses: {reply.status_code} {reply.text}")
+        assert reply.status_code == 400 and "your Slurm account may not use its QOS" in reply.text
+        assert not _jobs(node, "bob")
+    finally:
+        login.check_output("sacctmgr -i modify user bob set qos+=burst")
+        time.sleep(11)
+
+
+def test_the_spawn_page_loads_with_the_start_unknown_while_slurm_does_not_answer(ca_file, node):
+    """slurmctld stopped (SIGSTOP): the spawn page still loads within the
+    hub's wait for sbatch --test-only (3 s) and offers every profile, each
+    with its start unknown."""
+    bob = log_in(ca_file, "bob")
+    time.sleep(11)  # the hub keeps each profile's answer 10 s
+    node("ctl").check_output("systemctl kill --signal=SIGSTOP slurmctld")
+    try:
+        started = time.monotonic()
+        page = bob.get(f"{BASE}/hub/spawn", timeout=30).text
+        seconds = time.monotonic() - started
+    finally:
+        node("ctl").check_output("systemctl kill --signal=SIGCONT slurmctld")
+    print(f"\nspawn page while slurmctld does not answer: loaded in {seconds:.1f} s")
+    assert seconds < 6
+    assert re.search(r'<option value="interactive" selected>[^<]*start unknown</option>', page), page[-3000:]
+    assert re.search(r'<option value="burst">[^<]*start unknown</option>', page)
+    assert "Expected start: unknown (no answer within 3 s)." in page
+    time.sleep(11)
+
+
+def test_the_spawn_page_sees_a_full_partition_qos_that_sbatch_test_only_does_not(ca_file, node):
+    """The sand partition's QOS capped at 2 CPUs (GrpTRES) and two 1-CPU
+    burst jobs of alice in it: two CPUs are free, so sbatch --test-only says
+    bob's notebook would start now, but Slurm would hold it with
+    QOSGrpCpuLimit; the spawn page says so."""
+    login = node(LOGIN)
+    share = login.check_output("sacctmgr --noheader --parsable2 show qos short format=GrpTRES")
+    jobs = []
+    login.check_output("sacctmgr -i modify qos short set GrpTRES=cpu=2")
+    try:
+        for _ in range(2):
+            jobs.append(login.check_output(
+                "runuser -u alice -- sbatch --parsable --chdir=/home/alice --job-name=share-fill --partition=short "
+                "--qos=burst --cpus-per-task=1 --mem=100M --time=5:00 --output=/dev/null --wrap='sleep 120'").strip())
+            time.sleep(1)
+        wait_until(lambda: [job[6] for job in _jobs(node, "alice")] == ["RUNNING"] * 2, 60, lambda: _jobs(node, "alice"))
+        time.sleep(11)  # the hub keeps each answer 10 s
+        page = log_in(ca_file, "bob").get(f"{BASE}/hub/spawn", timeout=30).text
+        reason = "Why: Its QOS already uses all the CPUs it may use at once, a limit shared by all its users " \
+                 "(QOSGrpCpuLimit, QOS short)."
+        print(f"\nspawn page with the sand share full and CPUs free: {page.count(reason)} profiles say {reason}")
+        assert page.count('class="profile-start profile-start-waits"') == 2 and page.count(reason) == 2, page[-3000:]
+    finally:
+        login.run(f"scancel {' '.join(jobs)}")
+        login.check_output(f"sacctmgr -i modify qos short set GrpTRES={share or 'cpu=-1'}")
+        time.sleep(11)

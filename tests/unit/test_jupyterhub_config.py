@@ -7,6 +7,7 @@ The role's variables are rendered by Ansible itself
 (fixtures/jupyterhub/render_settings.yml, about 2 s, no host touched).
 """
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -111,7 +112,7 @@ def test_the_static_config_builds_the_hub_from_the_data_file(rendered, tmp_path)
     assert c.SlurmSpawner.req_account == "datasci"
     assert c.JupyterHub.services[-1]["name"] == "idle-culler"
     spawner = SlurmSpawner(config=c)
-    spawner.apply_user_options(spawner, {"profile": "interactive"})
+    asyncio.run(spawner.apply_user_options(spawner, {"profile": "interactive"}))
     assert (spawner.req_partition, spawner.req_qos, spawner.req_runtime, spawner.req_nprocs, spawner.req_memory) == (
         "short", "interactive", "2:00:00", "1", "1G")
 
@@ -140,7 +141,7 @@ def _job_script(rendered_dir, profile="interactive", account="datasci"):
     spawner = SlurmSpawner(req_username="alice", req_homedir="/home/alice", req_keepvars="PATH,JUPYTERHUB_API_TOKEN",
                            req_account=account)
     settings = json.loads((rendered_dir / "hub_settings.json").read_text())
-    hub.Profiles(settings["profiles"]).apply_user_options(spawner, {"profile": profile})
+    asyncio.run(hub.Profiles(settings["profiles"]).apply_user_options(spawner, {"profile": profile}))
     subvars = spawner.get_req_subvars()
     subvars["cmd"] = "batchspawner-singleuser jupyterhub-singleuser"
     return format_template((rendered_dir / "notebook_job.sh.j2").read_text(), **subvars)

@@ -9,7 +9,10 @@ import asyncio
 import datetime
 import importlib.util
 import json
+import logging
 import pathlib
+import time
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -38,10 +41,57 @@ PROFILES = [
 ]
 
 
+# Real answers of sbatch --test-only (tests/unit/fixtures/slurm-*/README.md
+# says how each was captured).
+FIXTURES = ROOT / "tests" / "unit" / "fixtures"
+
+
+def _captured(release, name):
+    """One captured answer: the lines between '== name' and the next '==',
+    without the capture's own comments (# ...)."""
+    text = (FIXTURES / release / "sbatch_test_only.txt").read_text()
+    section = text.split("== " + name + "\n", 1)[1].split("\n== ", 1)[0]
+    return "".join(line + "\n" for line in section.splitlines() if not line.startswith("# "))
+
+
+# sbatch --test-only's answers on Slurm 24.11 (the demo site): that the
+# job would start at NOW + 2 s, at NOW + 4 min, and two refusals.
+TEST_ONLY_NOW = "sbatch: Job 500210 to start at 2026-11-26T14:01:02 using 1 processors on nodes c1 in partition short\n"
+TEST_ONLY_24_11_WAITS = "sbatch: Job 500211 to start at 2026-11-26T14:05:00 using 1 processors on nodes c1 in partition short\n"
+TEST_ONLY_24_11_QOS_NOT_ALLOWED = _captured("slurm-24.11", "qos_not_allowed")
+TEST_ONLY_24_11_OVER_A_LIMIT = _captured("slurm-24.11", "over_maxwall")
+
+
 class FakeSpawner:
-    """What apply_user_options touches on a spawner."""
+    """What apply_user_options and the form touch on a spawner: its user,
+    its log and test_only(), which answers with sbatch --test-only's real
+    output for each QOS in `answers` (the profile "starts now" otherwise)
+    and records the requests it was asked."""
 
     user_options = {"profile": "burst"}
+
+    def __init__(self, answers=None, name="alice", delay=0.0):
+        self.user = SimpleNamespace(name=name)
+        self.log = logging.getLogger("fake-spawner")
+        self.answers = answers or {}
+        self.delay = delay
+        self.asked = []
+
+    async def test_only(self, request, timeout):
+        self.asked.append(request)
+        await asyncio.sleep(self.delay)
+        output, rc = self.answers.get(request["qos"], (TEST_ONLY_NOW, 0))
+        return hub.parse_test_only(output, rc, NOW)
+
+
+@pytest.fixture(autouse=True)
+def no_scontrol_here(monkeypatch):
+    """The hub's own scontrol calls (the QOS's shared limits) answer nothing
+    in these tests unless a test gives its own."""
+    async def nothing(timeout):
+        return None
+
+    monkeypatch.setattr(hub, "read_shared_limits", nothing)
 
 
 # --- The job's callback -------------------------------------------------------------------------
@@ -117,7 +167,7 @@ def test_the_port_only_handler_replaces_batchspawners_route():
 
 def test_a_profile_reaches_the_spawner():
     spawner = FakeSpawner()
-    hub.Profiles(PROFILES).apply_user_options(spawner, {"profile": "interactive"})
+    asyncio.run(hub.Profiles(PROFILES).apply_user_options(spawner, {"profile": "interactive"}))
     assert (spawner.req_partition, spawner.req_qos, spawner.req_runtime, spawner.req_nprocs, spawner.req_memory) == (
         "short", "interactive", "2:00:00", "2", "4G")
     assert spawner.user_options == {}
@@ -125,7 +175,9 @@ def test_a_profile_reaches_the_spawner():
 
 def test_a_profile_reaches_batchspawners_traits():
     spawner = SlurmSpawner()
-    hub.Profiles(PROFILES).apply_user_options(spawner, {"profile": "burst"})
+    spawner.test_only = FakeSpawner().test_only
+    spawner.user = SimpleNamespace(name="alice")
+    asyncio.run(hub.Profiles(PROFILES).apply_user_options(spawner, {"profile": "burst"}))
     assert (spawner.req_partition, spawner.req_qos, spawner.req_runtime, spawner.req_nprocs, spawner.req_memory) == (
         "short", "burst", "30:00", "1", "2G")
 
@@ -133,7 +185,7 @@ def test_a_profile_reaches_batchspawners_traits():
 @pytest.mark.parametrize("options", [{}, {"profile": ""}, {"profile": None}])
 def test_no_profile_means_the_first(options):
     spawner = FakeSpawner()
-    hub.Profiles(PROFILES).apply_user_options(spawner, options)
+    asyncio.run(hub.Profiles(PROFILES).apply_user_options(spawner, options))
     assert spawner.req_qos == "interactive"
 
 
@@ -147,7 +199,7 @@ def test_no_profile_means_the_first(options):
 def test_anything_but_a_profile_name_is_refused_at_spawn(options, message):
     spawner = FakeSpawner()
     with pytest.raises(web.HTTPError) as refused:
-        hub.Profiles(PROFILES).apply_user_options(spawner, options)
+        asyncio.run(hub.Profiles(PROFILES).apply_user_options(spawner, options))
     assert refused.value.status_code == 400
     assert refused.value.log_message == message
     assert not hasattr(spawner, "req_partition")
@@ -169,24 +221,308 @@ def test_the_form_gives_only_a_profile_name(formdata, options):
     assert hub.Profiles(PROFILES).options_from_form(formdata) == options
 
 
-def test_the_form_offers_every_profile_the_first_selected():
-    form = hub.Profiles(PROFILES).options_form(FakeSpawner())
+def _form(profiles, spawner):
+    return asyncio.run(hub.Profiles(profiles, now=lambda: NOW).options_form(spawner))
+
+
+def test_the_form_offers_every_profile_with_what_it_would_get_now():
+    form = _form(PROFILES, FakeSpawner({"burst": (TEST_ONLY_24_11_WAITS, 0)}))
     assert form == (
         '<label for="profile" class="form-label">Profile</label>'
         '<select class="form-select" name="profile" id="profile">'
-        '<option value="interactive" selected>Interactive, 2 hours</option>'
-        '<option value="burst">Burst, 30 minutes</option>'
+        '<option value="interactive" selected>Interactive, 2 hours — starts now</option>'
+        '<option value="burst">Burst, 30 minutes — expected start in 4 min (14:05)</option>'
         "</select>"
+        '<ul class="form-text list-unstyled mt-2" id="profile-starts">'
+        '<li class="profile-start profile-start-now" data-profile="interactive">'
+        "<strong>Interactive, 2 hours</strong>: Starts now.</li>"
+        '<li class="profile-start profile-start-waits" data-profile="burst">'
+        "<strong>Burst, 30 minutes</strong>: Expected start: in 4 min (14:05). Why: It waits for CPUs, memory or "
+        "nodes to become free (estimated from the time limits of the jobs running now).</li>"
+        "</ul>"
     )
+
+
+def test_a_profile_slurm_refuses_is_disabled_with_its_reason_and_the_next_one_selected():
+    form = _form(PROFILES, FakeSpawner({"interactive": (TEST_ONLY_24_11_QOS_NOT_ALLOWED, 1)}))
+    assert '<option value="interactive" disabled>Interactive, 2 hours — cannot start</option>' in form
+    assert '<option value="burst" selected>Burst, 30 minutes — starts now</option>' in form
+    assert ("<strong>Interactive, 2 hours</strong>: Cannot start: your Slurm account may not use its QOS "
+            "(Slurm: Invalid qos specification).</li>") in form
+
+
+def test_no_profile_is_selected_when_slurm_refuses_every_one():
+    refused = (TEST_ONLY_24_11_QOS_NOT_ALLOWED, 1)
+    form = _form(PROFILES, FakeSpawner({"interactive": refused, "burst": refused}))
+    assert " selected" not in form and form.count(" disabled>") == 2
 
 
 def test_the_form_escapes_every_inserted_name():
     profiles = [dict(PROFILES[0], name='a"><script>x</script>',
                      display_name="<script>alert('hi')</script> & <b>bold</b>")]
-    form = hub.Profiles(profiles).options_form(FakeSpawner())
+    form = _form(profiles, FakeSpawner())
     assert "<script>" not in form and "<b>" not in form
     assert ('<option value="a&quot;&gt;&lt;script&gt;x&lt;/script&gt;" selected>'
-            "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</option>") in form
+            "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; — starts now</option>") in form
+    assert 'data-profile="a&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in form
+
+
+def test_a_profile_slurm_refuses_is_refused_at_spawn_with_slurms_reason():
+    spawner = FakeSpawner({"burst": (TEST_ONLY_24_11_OVER_A_LIMIT, 1)})
+    with pytest.raises(web.HTTPError) as refused:
+        asyncio.run(hub.Profiles(PROFILES).apply_user_options(spawner, {"profile": "burst"}))
+    assert refused.value.status_code == 400
+    assert refused.value.log_message == (
+        "profile 'burst': Cannot start: its time limit is longer than its QOS allows for one job "
+        "(Slurm: QOSMaxWallDurationPerJobLimit).")
+    assert not hasattr(spawner, "req_partition")
+
+
+@pytest.mark.parametrize("output, rc", [
+    ("sudo: unable to resolve host login1\n", 1),
+    ("sbatch: error: allocation failure: Unable to contact slurm controller (connect failure)\n", 1),
+])
+def test_a_profile_whose_start_is_unknown_still_spawns(output, rc):
+    spawner = FakeSpawner({"burst": (output, rc)})
+    asyncio.run(hub.Profiles(PROFILES).apply_user_options(spawner, {"profile": "burst"}))
+    assert spawner.req_qos == "burst"
+
+
+# --- What each profile would get now: sbatch --test-only ------------------------------------------
+
+@pytest.mark.parametrize("release", ["slurm-22.05", "slurm-24.11"])
+def test_an_expected_start_within_a_minute_is_starts_now(release):
+    output = _captured(release, "idle")
+    start = hub.WILL_RUN_RE.search(output).group(1)
+    now = datetime.datetime.fromisoformat(start) - datetime.timedelta(seconds=1)
+    verdict = hub.parse_test_only(output, 0, now)
+    assert (verdict.kind, verdict.start) == (hub.NOW, start)
+    assert hub.verdict_text(verdict, now) == "Starts now."
+    later = now - datetime.timedelta(seconds=hub.STARTS_NOW_SECONDS + 60)
+    assert hub.parse_test_only(output, 0, later).kind == hub.WAITS
+
+
+@pytest.mark.parametrize("release", ["slurm-22.05", "slurm-24.11"])
+def test_a_later_start_is_a_wait_for_resources_with_its_time(release):
+    output = _captured(release, "busy")
+    start = datetime.datetime.fromisoformat(hub.WILL_RUN_RE.search(output).group(1))
+    now = start - datetime.timedelta(minutes=4, seconds=10)
+    verdict = hub.parse_test_only(output, 0, now)
+    assert verdict.kind == hub.WAITS
+    assert hub.verdict_text(verdict, now) == (
+        "Expected start: in 4 min ({:%H:%M}). Why: It waits for CPUs, memory or nodes to become free "
+        "(estimated from the time limits of the jobs running now).".format(start))
+    assert hub.short_verdict(verdict, now) == "expected start in 4 min ({:%H:%M})".format(start)
+
+
+def test_a_wait_that_would_preempt_jobs_is_read_the_same():
+    output = TEST_ONLY_24_11_WAITS + "sbatch:   Preempts: 500201,500202\n"
+    assert hub.parse_test_only(output, 0, NOW).kind == hub.WAITS
+
+
+@pytest.mark.parametrize("release, name, words", [
+    ("slurm-24.11", "qos_not_allowed", "your Slurm account may not use its QOS"),
+    ("slurm-24.11", "qos_unknown", "your Slurm account may not use its QOS"),
+    ("slurm-24.11", "over_maxwall", "its time limit is longer than its QOS allows for one job"),
+    ("slurm-24.11", "over_max_tres_per_job", "it asks for more than its QOS allows for one job"),
+    ("slurm-24.11", "invalid_account", "your Slurm account is not valid, or may not use its partition"),
+    ("slurm-24.11", "over_partition_maxtime", "its time limit is longer than its partition or QOS allows"),
+    ("slurm-24.11", "invalid_partition", "its partition does not exist"),
+    ("slurm-24.11", "too_much_memory", "no node of its partition has the CPUs or memory it asks for"),
+    ("slurm-22.05", "invalid_partition", "its partition does not exist"),
+    ("slurm-22.05", "too_much_memory", "no node of its partition has the CPUs or memory it asks for"),
+    ("slurm-22.05", "too_many_cpus", "no node of its partition has the CPUs or memory it asks for"),
+])
+def test_slurms_refusals_are_never_with_their_reason_in_words(release, name, words):
+    output = _captured(release, name)
+    verdict = hub.parse_test_only(output, 1, NOW)
+    assert verdict.kind == hub.NEVER, output
+    assert verdict.words.startswith(words)
+    assert verdict.slurm in output
+    assert hub.verdict_text(verdict).startswith("Cannot start: " + words)
+
+
+@pytest.mark.parametrize("output, rc, said", [
+    ("sbatch: error: allocation failure: Unable to contact slurm controller (connect failure)\n", 1,
+     "Unable to contact slurm controller (connect failure)"),
+    ("sbatch: error: allocation failure: Required partition not available (inactive or drain)\n", 1,
+     "Required partition not available (inactive or drain)"),
+    ("sudo: a password is required\n", 1, "sudo: a password is required"),
+    ("", 1, "no answer, exit status 1"),
+    ("sbatch: Job 7 to start at Thu 14:05 using 1 processors on nodes c1 in partition short\n", 0,
+     "Thu 14:05"),
+])
+def test_anything_else_is_unknown_and_says_what_slurm_said(output, rc, said):
+    verdict = hub.parse_test_only(output, rc, NOW)
+    assert verdict.kind == hub.UNKNOWN
+    assert said in verdict.slurm or said in verdict.words, verdict
+    assert hub.verdict_text(verdict).startswith("Expected start: unknown (")
+
+
+def test_a_page_load_costs_one_call_per_profile_and_loads_within_the_ttl_share_it():
+    clock = [0.0]
+    starts = hub.ExpectedStarts(ttl=10, timeout=3, clock=lambda: clock[0])
+    profiles = hub.Profiles(PROFILES, starts=starts, now=lambda: NOW)
+    alice, bob = FakeSpawner(), FakeSpawner(name="bob")
+
+    async def loads():
+        await asyncio.gather(profiles.options_form(alice), profiles.options_form(alice))
+        await profiles.options_form(bob)
+        clock[0] = 9.9
+        await profiles.options_form(alice)
+        await profiles.apply_user_options(alice, {"profile": "burst"})
+        clock[0] = 10.1
+        await profiles.options_form(alice)
+
+    asyncio.run(loads())
+    assert [r["qos"] for r in alice.asked] == ["interactive", "burst"] * 2
+    assert [r["qos"] for r in bob.asked] == ["interactive", "burst"]
+    assert set(starts.cache) == {("alice", "interactive"), ("alice", "burst")}  # bob's answers are past their time
+
+
+def test_the_calls_run_side_by_side_and_a_slow_slurm_is_unknown_within_the_timeout():
+    starts = hub.ExpectedStarts(ttl=10, timeout=0.5)
+    many = [dict(PROFILES[0], name=f"p{i}", qos=f"q{i}") for i in range(6)]
+    t0 = time.monotonic()
+    verdicts = asyncio.run(starts.verdicts(FakeSpawner(delay=0.3), many))
+    assert time.monotonic() - t0 < 1.0  # six calls of 0.3 s, side by side
+    assert {v.kind for v in verdicts} == {hub.NOW}
+    t0 = time.monotonic()
+    form = asyncio.run(hub.Profiles(PROFILES, starts=hub.ExpectedStarts(timeout=0.2), now=lambda: NOW)
+                       .options_form(FakeSpawner(delay=5)))
+    assert time.monotonic() - t0 < 1.5
+    assert "Interactive, 2 hours — start unknown" in form and "Expected start: unknown (no answer within 0.2 s)." in form
+    assert " selected" in form and " disabled" not in form
+
+
+def test_a_failing_test_only_is_unknown_and_logged(caplog):
+    spawner = FakeSpawner()
+
+    async def broken(request, timeout):
+        raise RuntimeError("sbatch not found")
+
+    spawner.test_only = broken
+    verdicts = asyncio.run(hub.ExpectedStarts().verdicts(spawner, PROFILES[:1]))
+    assert verdicts[0].kind == hub.UNKNOWN and verdicts[0].slurm == "sbatch not found"
+    assert "sbatch --test-only of profile interactive for alice: sbatch not found" in caplog.text
+
+
+JOB_SCRIPT = (ROOT / "roles" / "jupyterhub" / "templates" / "etc" / "jupyterhub" / "notebook_job.sh.j2").read_text()
+
+
+def _real_spawner(tmp_path, sbatch_body):
+    """A QueueAwareSlurmSpawner with the role's job script whose exec prefix
+    and sbatch are stand-ins in tmp_path: sbatch records its arguments and
+    the script it reads, then runs sbatch_body."""
+    sbatch = tmp_path / "sbatch"
+    sbatch.write_text("#!/bin/sh\necho \"$@\" > {0}/args\ncat > {0}/script\n{1}\n".format(tmp_path, sbatch_body))
+    sbatch.chmod(0o755)
+    script = JOB_SCRIPT.split("{% raw %}")[1].split("{% endraw %}")[0]
+    spawner = hub.QueueAwareSlurmSpawner(batch_script=script, req_account="datasci",
+                                         exec_prefix="env SUDO_AS={username}", batch_submit_cmd=f"{sbatch} --parsable")
+    spawner.user = SimpleNamespace(name="alice")
+    spawner.req_homedir = "/home/alice"
+    return spawner
+
+
+def test_test_only_asks_sbatch_with_the_job_script_the_profile_would_submit(tmp_path):
+    spawner = _real_spawner(tmp_path, "echo 'sbatch: Job 9 to start at 2000-01-01T00:00:00 using 1 processors on nodes c1 "
+                                      "in partition short' >&2")
+    verdict = asyncio.run(spawner.test_only(hub.profile_request(PROFILES[1]), 5))
+    assert verdict.kind == hub.NOW
+    assert (tmp_path / "args").read_text() == "--parsable --test-only\n"
+    lines = (tmp_path / "script").read_text().splitlines()
+    assert [line for line in lines if line.startswith("#SBATCH --")][4:] == [
+        "#SBATCH --partition=short", "#SBATCH --qos=burst", "#SBATCH --account=datasci", "#SBATCH --time=30:00",
+        "#SBATCH --cpus-per-task=1", "#SBATCH --mem=2G"]
+    # The spawner's own request is untouched, and the started server's
+    # environment (req_keepvars) is not read before the spawn.
+    assert spawner.req_qos == "" and "req_keepvars" not in spawner._trait_values
+
+
+def test_test_only_gives_up_after_its_timeout(tmp_path):
+    spawner = _real_spawner(tmp_path, "sleep 20")
+    t0 = time.monotonic()
+    verdict = asyncio.run(spawner.test_only(hub.profile_request(PROFILES[0]), 0.5))
+    assert time.monotonic() - t0 < 3
+    assert (verdict.kind, verdict.slurm) == (hub.UNKNOWN, "no answer within 0.5 s")
+
+
+def _demo_limits():
+    """The demo's shared limits while two 1-CPU burst jobs of alice fill
+    the partition QOS short, set to GrpTRES=cpu=2 (real 24.11 output)."""
+    return hub.SharedLimits(
+        hub.parse_partition_qos((FIXTURES / "slurm-24.11" / "scontrol_show_partition_o_demo.txt").read_text()),
+        hub.parse_qos_limits((FIXTURES / "slurm-24.11" / "assoc_mgr_qos_short_full.txt").read_text()))
+
+
+def test_the_shared_limits_are_read_from_scontrols_real_output():
+    limits = _demo_limits()
+    assert limits.partition_qos == {"short": "short"}  # batch has none (QoS=N/A)
+    assert set(limits.qos) == {"normal", "interactive", "burst", "scavenger", "short"}
+    assert limits.qos["short"]["GrpTRES"]["cpu"] == (2, 2)
+    assert limits.qos["short"]["GrpTRES"]["mem"] == (None, 200)
+    assert limits.qos["short"]["GrpJobs"][None] == (None, 2)
+    assert limits.qos["interactive"]["users"]["bob"]["MaxJobsPU"][None] == (2, 0)
+    assert limits.qos["burst"]["users"]["alice"]["MaxTRESPU"]["cpu"] == (256, 2)
+    assert "MaxTRESPA" not in limits.qos["burst"]  # the account's limits are not the QOS's
+
+
+def test_a_full_partition_qos_turns_starts_now_into_a_wait_with_its_reason():
+    limits = _demo_limits()
+    now = hub.parse_test_only(TEST_ONLY_NOW, 0, NOW)
+    verdict = hub.with_shared_limits(now, PROFILES[1], "bob", limits)
+    assert (verdict.kind, verdict.slurm) == (hub.WAITS, "QOSGrpCpuLimit, QOS short")
+    assert hub.verdict_text(verdict, NOW) == (
+        "Expected start: not known yet. Why: Its QOS already uses all the CPUs it may use at once, a limit shared "
+        "by all its users (QOSGrpCpuLimit, QOS short).")
+    assert hub.short_verdict(verdict, NOW) == "expected start not known"
+    waits = hub.parse_test_only(TEST_ONLY_24_11_WAITS, 0, NOW)
+    assert hub.verdict_text(hub.with_shared_limits(waits, PROFILES[1], "bob", limits), NOW) == (
+        "Expected start: in 4 min (14:05). Why: Its QOS already uses all the CPUs it may use at once, a limit "
+        "shared by all its users (QOSGrpCpuLimit, QOS short).")
+
+
+def test_a_per_user_limit_is_the_users_own():
+    limits = _demo_limits()
+    limits.qos["short"]["GrpTRES"]["cpu"] = (4, 2)
+    limits.qos["interactive"]["users"]["bob"]["MaxJobsPU"][None] = (2, 2)
+    now = hub.parse_test_only(TEST_ONLY_NOW, 0, NOW)
+    assert hub.with_shared_limits(now, PROFILES[0], "bob", limits).slurm == "QOSMaxJobsPerUserLimit, QOS interactive"
+    assert hub.with_shared_limits(now, PROFILES[0], "alice", limits) is now
+    # two CPUs left in the share: a 2-CPU profile fits, a 3-CPU one does not
+    assert hub.with_shared_limits(now, dict(PROFILES[1], cpus=2), "alice", limits) is now
+    assert hub.with_shared_limits(now, dict(PROFILES[1], cpus=3), "alice", limits).slurm == "QOSGrpCpuLimit, QOS short"
+
+
+def test_the_shared_limits_leave_refusals_and_unknowns_alone():
+    limits = _demo_limits()
+    never = hub.parse_test_only(TEST_ONLY_24_11_QOS_NOT_ALLOWED, 1, NOW)
+    unknown = hub.parse_test_only("", 1, NOW)
+    now = hub.parse_test_only(TEST_ONLY_NOW, 0, NOW)
+    assert hub.with_shared_limits(never, PROFILES[1], "bob", limits) is never
+    assert hub.with_shared_limits(unknown, PROFILES[1], "bob", limits) is unknown
+    assert hub.with_shared_limits(now, PROFILES[1], "bob", None) is now
+
+
+def test_the_shared_limits_are_read_once_per_ttl_for_all_users_and_a_failure_leaves_sbatchs_verdicts():
+    clock, reads = [0.0], []
+
+    async def read(timeout):
+        reads.append(timeout)
+        return _demo_limits() if len(reads) == 1 else None
+
+    starts = hub.ExpectedStarts(ttl=10, timeout=3, clock=lambda: clock[0], read_limits=read)
+
+    async def loads():
+        full = await starts.verdicts(FakeSpawner(), PROFILES)
+        await starts.verdicts(FakeSpawner(name="bob"), PROFILES)
+        clock[0] = 11
+        return full, await starts.verdicts(FakeSpawner(), PROFILES)
+
+    full, again = asyncio.run(loads())
+    assert [v.slurm for v in full] == ["QOSGrpCpuLimit, QOS short"] * 2
+    assert [v.kind for v in again] == [hub.NOW, hub.NOW] and reads == [3, 3]
 
 
 # --- What the spawn page says while the job waits -----------------------------------------------
@@ -506,9 +842,10 @@ def test_configure_spawns_slurm_jobs_with_the_profiles(tmp_path):
     assert spawner.req_account == "datasci"
     assert spawner.batch_script == "#!/bin/bash\n#SBATCH --job-name=jupyter-notebook\n"
     assert spawner.batch_query_cmd == "squeue -h -j {job_id} -o '%T %S %r %B'"
-    spawner.apply_user_options(spawner, {"profile": "burst"})
+    spawner.user, spawner.test_only = SimpleNamespace(name="alice"), FakeSpawner().test_only
+    asyncio.run(spawner.apply_user_options(spawner, {"profile": "burst"}))
     assert (spawner.req_partition, spawner.req_qos) == ("short", "burst")
-    assert 'name="profile"' in spawner.options_form(spawner)
+    assert 'name="profile"' in asyncio.run(spawner.options_form(spawner))
     assert spawner.options_from_form({"profile": ["burst"]}) == {"profile": "burst"}
 
 

@@ -12,6 +12,10 @@ hub_settings.json (rendered by the role from the inventory) and calls
 - notebook servers as Slurm jobs (batchspawner) whose partition, QOS,
   time, CPUs and memory come from a profile chosen by name, and nothing
   else (``Profiles``);
+- what each profile would get if the user clicked now, on the spawn form:
+  "starts now", an expected start and why, or why it can never start,
+  from ``sbatch --test-only`` run as the user with the job script the
+  profile would submit (``ExpectedStarts``);
 - what users see while their job waits: its Slurm state, its pending
   reason in words and Slurm's expected start, on the spawn page
   (``QueueAwareSlurmSpawner``, from one squeue call per poll);
@@ -22,15 +26,18 @@ hub_settings.json (rendered by the role from the inventory) and calls
 """
 
 import asyncio
+import contextlib
 import datetime
 import html
 import json
 import os
 import re
+import signal
+import time
 from collections import namedtuple
 
 import batchspawner  # noqa: F401 (importing it registers the hub's /api/batchspawner route)
-from batchspawner import SlurmSpawner
+from batchspawner import SlurmSpawner, format_template
 from batchspawner.api import BatchSpawnerAPIHandler
 from jupyterhub import apihandlers
 from tornado import web
@@ -81,16 +88,32 @@ def read_text(path):
 # --- Profiles: the only choice users have ---------------------------------------------------
 
 
+def profile_request(profile):
+    """The batchspawner request (its req_<name> traits, without the prefix)
+    of a profile: what the job script of its notebook asks Slurm for."""
+    return {
+        "partition": profile["partition"],
+        "qos": profile["qos"],
+        "runtime": str(profile["runtime"]),
+        "nprocs": str(profile["cpus"]),
+        "memory": str(profile["memory"]),
+    }
+
+
 class Profiles:
     """The spawn page's profiles. A user chooses one by name, from the form
     or the REST API; its partition, QOS, time, CPUs and memory come from the
-    settings, and any other option is refused."""
+    settings, and any other option is refused. The form says what each
+    profile would get now (``ExpectedStarts``); a profile Slurm would never
+    start for the user is offered disabled, and refused at spawn."""
 
-    def __init__(self, profiles):
+    def __init__(self, profiles, starts=None, now=datetime.datetime.now):
         if not profiles:
             raise ValueError("no profile: the hub needs at least one")
         self.profiles = list(profiles)
         self.default = self.profiles[0]["name"]
+        self.starts = starts or ExpectedStarts()
+        self.now = now
 
     def find(self, name):
         """The profile called name; an HTTP 400 error when there is none."""
@@ -99,37 +122,30 @@ class Profiles:
                 return profile
         raise web.HTTPError(400, "unknown profile " + repr(name))
 
-    def options_form(self, spawner=None):
-        """The spawn page's form: a choice of profiles, the first selected.
-        Every inserted name is HTML-escaped."""
-        rows = "".join(
-            '<option value="{0}"{2}>{1}</option>'.format(
-                html.escape(str(p["name"]), quote=True),
-                html.escape(str(p["display_name"]), quote=True),
-                " selected" if p["name"] == self.default else "",
-            )
-            for p in self.profiles
-        )
-        return (
-            '<label for="profile" class="form-label">Profile</label>'
-            '<select class="form-select" name="profile" id="profile">' + rows + "</select>"
-        )
+    async def options_form(self, spawner):
+        """The spawn page's form: a choice of profiles, each with what it
+        would get now (one cached sbatch --test-only each, run side by side,
+        never waited for longer than ExpectedStarts.timeout)."""
+        verdicts = await self.starts.verdicts(spawner, self.profiles)
+        return render_form(self.profiles, verdicts, self.now())
 
     def options_from_form(self, formdata):
         """The form gives only the profile's name."""
         return {"profile": (formdata.get("profile") or [self.default])[0]}
 
-    def apply_user_options(self, spawner, user_options):
-        """Only a known profile name is accepted; its values come from the settings."""
+    async def apply_user_options(self, spawner, user_options):
+        """Only a known profile name is accepted; its values come from the
+        settings. A profile Slurm refuses for this user (its verdict, cached
+        or asked now) is refused with Slurm's reason."""
         unknown = set(user_options) - {"profile"}
         if unknown:
             raise web.HTTPError(400, "unknown spawn options: " + ", ".join(sorted(unknown)))
         profile = self.find(user_options.get("profile") or self.default)
-        spawner.req_partition = profile["partition"]
-        spawner.req_qos = profile["qos"]
-        spawner.req_runtime = str(profile["runtime"])
-        spawner.req_nprocs = str(profile["cpus"])
-        spawner.req_memory = str(profile["memory"])
+        verdict = (await self.starts.verdicts(spawner, [profile]))[0]
+        if verdict.kind == NEVER:
+            raise web.HTTPError(400, "profile {!r}: {}".format(profile["name"], verdict_text(verdict)))
+        for name, value in profile_request(profile).items():
+            setattr(spawner, "req_" + name, value)
         # The job script must not see the raw options.
         spawner.user_options = {}
 
@@ -323,6 +339,317 @@ def progress_event(job_id, kind, job_status, now, partition="", qos=""):
     return {"progress": 10, "message": "Job {} submitted; asking Slurm for its state.".format(job_id)}
 
 
+# --- What each profile would get now: sbatch --test-only ----------------------------------------
+
+# sbatch's answer (Slurm 22.05 to 24.11, src/api/allocate.c), on its error
+# stream: "sbatch: Job 1234 to start at 2026-12-07T14:05:00 using 2
+# processors on nodes c1 in partition short". The job is not submitted.
+WILL_RUN_RE = re.compile(r"\bJob \d+ to start at (.+?) using \d+ processors on (?:nodes )?(\S+)")
+# sbatch's refusal (22.05 and 24.11): "allocation failure: <Slurm's error
+# text>", after the controller's reason code for a limit ("sbatch: error:
+# QOSMaxWallDurationPerJobLimit") or sbatch's own errors, if any.
+SBATCH_ERROR_RE = re.compile(r"^(?:sbatch: error: (?:allocation failure: )?|allocation failure: )(.+?)\s*$", re.MULTILINE)
+
+# An expected start at most this many seconds ahead is "starts now" (the
+# controller rounds its answer to the next scheduling pass).
+STARTS_NOW_SECONDS = 60
+
+# The kinds of answer: starts now, waits, can never start, not known.
+NOW, WAITS, NEVER, UNKNOWN = "now", "waits", "never", "unknown"
+
+# What --test-only said of a profile: kind, the expected start (for WAITS,
+# Slurm's text), the words of the answer, and Slurm's own text.
+Verdict = namedtuple("Verdict", "kind start words slurm")
+
+# Slurm's errors (src/common/slurm_errno.c) that refuse a job for good, as
+# long as the site's accounts and QOS stay as they are, in words. Any other
+# error (the controller unreachable, a partition down) leaves the profile
+# offered, with its expected start unknown.
+REFUSALS = {
+    "Invalid qos specification": "your Slurm account may not use its QOS",
+    "Invalid account or account/partition combination specified":
+        "your Slurm account is not valid, or may not use its partition",
+    "Job violates accounting/QOS policy (job submit limit, user's size and/or time limits)":
+        "it asks for more than its QOS or your Slurm account allows (the time, CPUs or memory of one job, "
+        "or the jobs you may have queued)",
+    "Requested time limit is invalid (missing or exceeds some limit)":
+        "its time limit is longer than its partition or QOS allows",
+    "Invalid partition name specified": "its partition does not exist",
+    "Access/permission denied": "you may not use its partition",
+    "Requested node configuration is not available": "no node of its partition has the CPUs or memory it asks for",
+    "Memory required by task is not available": "no node of its partition has the memory it asks for",
+    "More processors requested than permitted": "it asks for more CPUs than its partition allows",
+}
+
+# Why a job waits when --test-only gives a later start: Slurm's estimate
+# counts only the CPUs, memory and nodes that running jobs hold until their
+# time limits (not the QOS's shared limits nor the jobs queued ahead).
+WAIT_REASON = "Resources"
+
+
+def parse_test_only(output, returncode, now):
+    """The Verdict of sbatch --test-only's output (its error stream and
+    its output together) and exit status; now is the login node's local
+    time, as Slurm's."""
+    found = WILL_RUN_RE.search(output or "")
+    if returncode == 0 and found:
+        start = found.group(1)
+        try:
+            seconds = (datetime.datetime.fromisoformat(start) - now).total_seconds()
+        except ValueError:
+            return Verdict(UNKNOWN, None, "Slurm's answer has no time: " + found.group(0), found.group(0))
+        if seconds <= STARTS_NOW_SECONDS:
+            return Verdict(NOW, start, "starts now", found.group(0))
+        return Verdict(WAITS, start, REASONS[WAIT_REASON].words, found.group(0))
+    errors = SBATCH_ERROR_RE.findall(output or "")
+    for error in errors:
+        # A limit's reason code first ("sbatch: error: QOSMaxWallDurationPerJobLimit"
+        # before "Job violates accounting/QOS policy ..."), in the words of
+        # the spawn page's pending reasons.
+        reason = reason_in_words(error)
+        if reason:
+            return Verdict(NEVER, None, reason.words, error)
+    for error in errors:
+        if error in REFUSALS:
+            return Verdict(NEVER, None, REFUSALS[error], error)
+    lines = (output or "").strip().splitlines()
+    said = errors[-1] if errors else (lines[-1] if lines else "no answer, exit status {}".format(returncode))
+    return Verdict(UNKNOWN, None, "Slurm did not say", said)
+
+
+def verdict_text(verdict, now=None):
+    """A verdict in a sentence: "Starts now.", "Expected start: in 5 min
+    (14:05). It waits for ...", "Cannot start: ... (Slurm: ...)." or
+    "Expected start: unknown (...)."."""
+    if verdict.kind == NOW:
+        return "Starts now."
+    if verdict.kind == WAITS and verdict.slurm.split(",")[0] in REASONS:
+        return "{} Why: {} ({}).".format(format_start(verdict.start, now or datetime.datetime.now()),
+                                         verdict.words[0].upper() + verdict.words[1:], verdict.slurm)
+    if verdict.kind == WAITS:
+        return "{} Why: {} (estimated from the time limits of the jobs running now).".format(
+            format_start(verdict.start, now or datetime.datetime.now()), verdict.words[0].upper() + verdict.words[1:])
+    if verdict.kind == NEVER:
+        return "Cannot start: {} (Slurm: {}).".format(verdict.words, verdict.slurm)
+    return "Expected start: unknown ({}).".format(verdict.slurm)
+
+
+def short_verdict(verdict, now):
+    """A verdict in a few words, for the profile's line in the choice."""
+    if verdict.kind == WAITS:
+        return "expected start " + format_start(verdict.start, now)[len("Expected start: "):].rstrip(".").replace(
+            " yet", "")
+    return {NOW: "starts now", NEVER: "cannot start", UNKNOWN: "start unknown"}[verdict.kind]
+
+
+def render_form(profiles, verdicts, now):
+    """The spawn form: a choice of profiles, each named with its verdict in
+    a few words, the first one that may start selected, those that never
+    may disabled; below it, each profile's verdict in a sentence. Every
+    inserted text is HTML-escaped."""
+    startable = [p["name"] for p, v in zip(profiles, verdicts) if v.kind != NEVER]
+    rows, notes = [], []
+    for profile, verdict in zip(profiles, verdicts):
+        name = html.escape(str(profile["name"]), quote=True)
+        label = html.escape("{} \N{EM DASH} {}".format(profile["display_name"], short_verdict(verdict, now)), quote=True)
+        flags = " disabled" if verdict.kind == NEVER else ""
+        flags += " selected" if startable and profile["name"] == startable[0] else ""
+        rows.append('<option value="{}"{}>{}</option>'.format(name, flags, label))
+        notes.append('<li class="profile-start profile-start-{}" data-profile="{}"><strong>{}</strong>: {}</li>'.format(
+            verdict.kind, name, html.escape(str(profile["display_name"]), quote=True),
+            html.escape(verdict_text(verdict, now), quote=True)))
+    return (
+        '<label for="profile" class="form-label">Profile</label>'
+        '<select class="form-select" name="profile" id="profile">' + "".join(rows) + "</select>"
+        '<ul class="form-text list-unstyled mt-2" id="profile-starts">' + "".join(notes) + "</ul>"
+    )
+
+
+# --- The QOS's shared limits, which sbatch --test-only does not see -------------------------------
+
+# Read by the hub itself (any user may read them, no sudo), once per
+# ExpectedStarts.ttl for all users: the partitions' QOS, and each QOS's
+# limits with their use now ("GrpTRES=cpu=4(3),mem=N(0)": limit, or N for
+# none, and the use in brackets), the same in Slurm 22.05 and 24.11.
+PARTITIONS_QUERY = ("scontrol", "-o", "show", "partition")
+QOS_LIMITS_QUERY = ("scontrol", "show", "assoc_mgr", "flags=qos")
+LIMIT_RE = re.compile(r"([\w/]+)=(N|\d+)\((\d+)\)")
+SCALAR_LIMIT_RE = re.compile(r"(N|\d+)\((\d+)\)")
+
+# A limit a job of the profile would hit, as the pending reason Slurm would
+# give it: (QOS field, TRES or None, reason code). The profile's job counts
+# one job and its CPUs.
+SHARED_LIMITS = (
+    ("GrpTRES", "cpu", "QOSGrpCpuLimit"),
+    ("GrpJobs", None, "QOSGrpJobsLimit"),
+    ("MaxTRESPU", "cpu", "QOSMaxCpuPerUserLimit"),
+    ("MaxJobsPU", None, "QOSMaxJobsPerUserLimit"),
+)
+
+# The shared limits: {partition: its QOS}, {QOS: {field: {TRES or None:
+# (limit, used)}}}, the per-user fields under users: {user: {...}}.
+SharedLimits = namedtuple("SharedLimits", "partition_qos qos")
+
+
+def parse_partition_qos(text):
+    """{partition: QOS} of `scontrol -o show partition` (partitions without a QOS left out)."""
+    found = {}
+    for line in (text or "").splitlines():
+        name, qos = re.search(r"\bPartitionName=(\S+)", line), re.search(r"\bQoS=(\S+)", line)
+        if name and qos and qos.group(1) not in ("N/A", "(null)"):
+            found[name.group(1)] = qos.group(1)
+    return found
+
+
+def _limits_of_line(line, into):
+    """The limits of one line of assoc_mgr's output ("GrpJobs=N(0)",
+    "MaxTRESPU=cpu=2(1),mem=N(0)"), into a dict: {field: {TRES or None:
+    (limit or None, used)}}."""
+    for field, value in re.findall(r"(\w+)=(\S*)", line):
+        scalar = SCALAR_LIMIT_RE.fullmatch(value)
+        pairs = [(None,) + scalar.groups()] if scalar else LIMIT_RE.findall(value)
+        for tres, limit, used in pairs:
+            into.setdefault(field, {})[tres] = (None if limit == "N" else int(limit), int(used))
+
+
+def parse_qos_limits(text):
+    """{QOS: {field: {TRES: (limit, used)}, "users": {user: {...}}}} of
+    `scontrol show assoc_mgr flags=qos`."""
+    qos, current, section, user = {}, None, None, None
+    for line in (text or "").splitlines():
+        stripped = line.strip()
+        head = re.match(r"^QOS=(\S+?)\(\d+\)", stripped)
+        if head:
+            current, section = qos.setdefault(head.group(1), {"users": {}}), None
+        elif current is None:
+            continue
+        elif stripped in ("User Limits", "Account Limits"):
+            section = stripped
+        elif section == "User Limits" and re.match(r"^[\w.-]+\(\d+\)$", stripped):
+            user = current["users"].setdefault(stripped.split("(")[0], {})
+        elif section == "User Limits" and user is not None:
+            _limits_of_line(stripped, user)
+        elif section is None:
+            _limits_of_line(stripped, current)
+    return qos
+
+
+def limit_reached(limits, qos_names, user, cpus):
+    """The reason code and QOS of the first shared limit of qos_names that
+    a job of user with cpus CPUs would hit now, or None."""
+    for name in qos_names:
+        entry = limits.qos.get(name)
+        if not entry:
+            continue
+        for field, tres, code in SHARED_LIMITS:
+            values = entry["users"].get(user, {}) if field.endswith("PU") else entry
+            limit, used = values.get(field, {}).get(tres, (None, 0))
+            if limit is not None and used + (cpus if tres else 1) > limit:
+                return code, name
+    return None
+
+
+def with_shared_limits(verdict, profile, user, limits):
+    """verdict, or, when the profile's job would start (or wait for CPUs)
+    but a shared limit of its partition's QOS or its own QOS is reached, a
+    wait for that limit: at sbatch's expected start, if any, else not known."""
+    if limits is None or verdict.kind not in (NOW, WAITS):
+        return verdict
+    names = [limits.partition_qos.get(profile["partition"]), profile["qos"]]
+    reached = limit_reached(limits, [n for n in names if n], user, int(profile["cpus"]))
+    if not reached:
+        return verdict
+    # sbatch's expected start, when it gave one, still holds: the jobs that
+    # hold the CPUs are those that hold the share.
+    start = verdict.start if verdict.kind == WAITS else "N/A"
+    return Verdict(WAITS, start, REASONS[reached[0]].words, "{}, QOS {}".format(*reached))
+
+
+async def run_hub_command(argv, timeout):
+    """The output of a command the hub runs as itself, or None after timeout seconds or on failure."""
+    proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        return None
+    return out.decode(errors="replace") if proc.returncode == 0 else None
+
+
+async def read_shared_limits(timeout):
+    """The SharedLimits now, from two scontrol calls side by side; None when either fails."""
+    partitions, qos = await asyncio.gather(run_hub_command(PARTITIONS_QUERY, timeout),
+                                           run_hub_command(QOS_LIMITS_QUERY, timeout))
+    if partitions is None or qos is None:
+        return None
+    return SharedLimits(parse_partition_qos(partitions), parse_qos_limits(qos))
+
+
+class ExpectedStarts:
+    """Each profile's verdict for a user, from the spawner's test_only(),
+    cached for `ttl` seconds per (user, profile): a page load costs at most
+    one Slurm call per profile, and loads meanwhile share it. The calls run
+    side by side; a page waits at most `timeout` seconds for them, and a
+    profile whose answer is late is "unknown". The QOS's shared limits
+    (read_limits, once per ttl for all users) turn a start that sbatch
+    expects into a wait when a limit of the profile's QOS or of its
+    partition's QOS is reached."""
+
+    def __init__(self, ttl=10.0, timeout=3.0, clock=time.monotonic, read_limits=None):
+        self.ttl, self.timeout, self.clock = ttl, timeout, clock
+        self.read_limits = read_limits or read_shared_limits
+        self.cache = {}
+        self.limits = None
+
+    def _limits_task(self, spawner):
+        """The (cached or new) task of the shared limits, the same for every user."""
+        if self.limits and self.clock() - self.limits[0] < self.ttl:
+            return self.limits[1]
+        task = asyncio.ensure_future(self._read_limits(spawner))
+        self.limits = (self.clock(), task)
+        return task
+
+    async def _read_limits(self, spawner):
+        try:
+            return await self.read_limits(self.timeout)
+        except Exception as error:  # noqa: BLE001 (without them, the verdicts are sbatch's alone)
+            spawner.log.warning("The QOS's shared limits: %s", error)
+            return None
+
+    def _task(self, spawner, profile):
+        """The (cached or new) task of the verdict of profile for spawner's user."""
+        key = (getattr(spawner.user, "name", None), profile["name"])
+        cached = self.cache.get(key)
+        if cached and self.clock() - cached[0] < self.ttl:
+            return cached[1]
+        task = asyncio.ensure_future(self._ask(spawner, profile))
+        # Answers past their time go, so that the cache holds only recent users.
+        self.cache = {k: v for k, v in self.cache.items() if self.clock() - v[0] < self.ttl}
+        self.cache[key] = (self.clock(), task)
+        return task
+
+    async def _ask(self, spawner, profile):
+        try:
+            return await spawner.test_only(profile_request(profile), self.timeout)
+        except Exception as error:  # noqa: BLE001 (a failed look is "unknown", never a failed page)
+            spawner.log.warning("sbatch --test-only of profile %s for %s: %s", profile["name"],
+                                getattr(spawner.user, "name", None), error)
+            return Verdict(UNKNOWN, None, "Slurm did not say", str(error) or type(error).__name__)
+
+    async def verdicts(self, spawner, profiles):
+        """The verdicts of profiles for spawner's user, in their order."""
+        tasks = [self._task(spawner, profile) for profile in profiles]
+        limits = self._limits_task(spawner)
+        await asyncio.wait(tasks + [limits], timeout=self.timeout + 0.5)
+        late = Verdict(UNKNOWN, None, "Slurm did not say", "no answer within {:g} s".format(self.timeout))
+        user = getattr(spawner.user, "name", None)
+        return [with_shared_limits(task.result() if task.done() else late, profile, user,
+                                   limits.result() if limits.done() else None)
+                for task, profile in zip(tasks, profiles)]
+
+
 class QueueAwareSlurmSpawner(SlurmSpawner):
     """batchspawner's SlurmSpawner whose progress on the spawn page says
     what the job waits for. Its one squeue query per poll (run by
@@ -343,6 +670,35 @@ class QueueAwareSlurmSpawner(SlurmSpawner):
         if self.state_isunknown():
             return "unknown"
         return None
+
+    async def test_only(self, request, timeout):
+        """The Verdict of sbatch --test-only, run as the user (the exec
+        prefix and submit command batchspawner submits with) on the job
+        script the request (profile_request) would submit, rendered as
+        batchspawner renders it; after timeout seconds, UNKNOWN."""
+        # batchspawner's get_req_subvars() but for req_keepvars, whose default
+        # (the started server's environment) traitlets would keep once read;
+        # --export changes neither where nor when the job runs.
+        subvars = {name[4:]: getattr(self, name) for name in self.trait_names()
+                   if name.startswith("req_") and name not in ("req_keepvars", "req_keepvars_extra")}
+        subvars.update(request, keepvars="NONE", cmd="true")  # cmd: --test-only runs nothing
+        script = await self._get_batch_script(**subvars)
+        cmd = " ".join((format_template(self.exec_prefix, **subvars),
+                        format_template(self.batch_submit_cmd, **subvars), "--test-only"))
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "SLURM_TIME_FORMAT": "standard"}
+        proc = await asyncio.create_subprocess_shell(cmd, env=env, stdin=asyncio.subprocess.PIPE, start_new_session=True,
+                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(script.encode()), timeout)
+        except asyncio.TimeoutError:
+            # The whole group, as far as the hub may signal it (not the
+            # user's sbatch under sudo, which ends by itself).
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(proc.wait(), 1)
+            return Verdict(UNKNOWN, None, "Slurm did not say", "no answer within {:g} s".format(timeout))
+        return parse_test_only(out.decode(errors="replace"), proc.returncode, datetime.datetime.now())
 
     def progress_event(self, now):
         """The spawn page's event for the job's last squeue line."""
