@@ -278,6 +278,30 @@ def profile_fit_errors(where, profile, policy):
     return errors
 
 
+def profile_reserve_errors(where, profile, policy):
+    """A notebook profile in the sand partition, outside the QOS burst, that
+    asks more CPUs than the part of the sand share burst jobs leave free
+    (the slurm role's derived GrpTRES of that QOS: sand_share.burst) could
+    wait behind other users' Dask workers. A profile over the whole share is
+    left to profile_fit_errors."""
+    share = policy.get("sand_share") or {}
+    burst = share.get("burst") or {}
+    if ("GrpTRES" not in (burst.get("derived") or []) or profile.get("partition") != share.get("partition")
+            or profile.get("qos") == burst.get("qos") or not _is_positive_int(profile.get("cpus"))):
+        return []
+    cpus, total, kept = int(profile["cpus"]), burst["share_cpus"], burst["reserve_cpus"]
+    if cpus <= kept or cpus > total:
+        return []
+    if cpus < total:
+        fix = f"Raise slurm_sand_notebook_reserve_percent to at least {-(-cpus * 100 // total)}"
+    else:
+        fix = f"Raise {share.get('variable')} (burst jobs always keep 1 CPU of the share)"
+    return [f"{where}: its notebook asks {amount('cpu', cpus)} (cpus {profile['cpus']}), but burst jobs (QOS"
+            f" {burst['qos']}) may hold all but {amount('cpu', kept)} of the sand partition {profile['partition']}'s"
+            f" {amount('cpu', total)} (slurm_sand_notebook_reserve_percent {burst['reserve_percent']}): it would"
+            f" wait behind other users' Dask workers. {fix}, or lower its cpus."]
+
+
 def jupyterhub_sand_fit(settings):
     """The problems of profile_fit_errors for every profile of
     jupyterhub_profiles (settings: {profiles, policy}); the shape of the
@@ -288,6 +312,7 @@ def jupyterhub_sand_fit(settings):
         if isinstance(profile, dict):
             where = f"jupyterhub_profiles[{index}] ({profile.get('name', '?')})"
             errors += profile_fit_errors(where, profile, settings.get("policy") or {})
+            errors += profile_reserve_errors(where, profile, settings.get("policy") or {})
     return errors
 
 
@@ -309,6 +334,7 @@ def profiles_errors(profiles, policy, slurm_account):
         errors += profile_value_errors(where, profile)
         errors += profile_sand_errors(where, profile, policy)
         errors += profile_fit_errors(where, profile, policy)
+        errors += profile_reserve_errors(where, profile, policy)
     return errors
 
 

@@ -311,3 +311,30 @@ def test_the_sites_grptres_with_memory_and_the_job_qos_limits():
 
 def test_the_sand_fit_filter_is_registered():
     assert FilterModule().filters()["jupyterhub_sand_fit"] is jupyterhub_sand_fit
+
+
+def _reserve_policy(reserve_cpus):
+    return dict(POLICY, sand_partition="short", sand_share={
+        "partition": "short", "derived": True, "cpus": 4, "percent": 100, "compute_cpus": 4,
+        "variable": "slurm_sand_share_percent",
+        "burst": {"qos": "burst", "share_cpus": 4, "reserve_cpus": reserve_cpus, "group_cpus": 4 - reserve_cpus,
+                  "user_cpus": 3, "derived": ["GrpTRES", "MaxTRESPerUser"], "reserve_percent": 25,
+                  "user_percent": 75}})
+
+
+@pytest.mark.parametrize(("cpus", "qos", "reserve", "expected"), [
+    pytest.param(1, "interactive", 1, [], id="fits-the-reserve"),
+    pytest.param(2, "burst", 1, [], id="a-burst-notebook-is-not-reserved-for"),
+    pytest.param(2, "interactive", 1, [
+        f"{WHERE}: its notebook asks 2 CPUs (cpus 2), but burst jobs (QOS burst) may hold all but 1 CPU of the sand "
+        "partition short's 4 CPUs (slurm_sand_notebook_reserve_percent 25): it would wait behind other users' Dask "
+        "workers. Raise slurm_sand_notebook_reserve_percent to at least 50, or lower its cpus."], id="over-the-reserve"),
+    pytest.param(4, "interactive", 1, [
+        f"{WHERE}: its notebook asks 4 CPUs (cpus 4), but burst jobs (QOS burst) may hold all but 1 CPU of the sand "
+        "partition short's 4 CPUs (slurm_sand_notebook_reserve_percent 25): it would wait behind other users' Dask "
+        "workers. Raise slurm_sand_share_percent (burst jobs always keep 1 CPU of the share), or lower its cpus."],
+        id="the-whole-share"),
+])
+def test_a_notebook_profile_must_fit_the_part_burst_jobs_leave(cpus, qos, reserve, expected):
+    profile = {"name": "interactive", "partition": "short", "qos": qos, "cpus": cpus, "memory": "1G"}
+    assert jupyterhub_sand_fit({"profiles": [profile], "policy": _reserve_policy(reserve)}) == expected

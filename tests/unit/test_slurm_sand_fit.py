@@ -5,6 +5,7 @@ order, and what does not fit them."""
 import pytest
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_sand_fit import (
     Cap,
+    describe,
     over_caps,
     remedy,
     sand_caps,
@@ -109,3 +110,23 @@ def test_over_caps_sums_for_totals_and_takes_the_largest_job_for_per_job_limits(
 ])
 def test_the_remedy_raises_the_cap_or_lowers_the_size(cap, need, expected):
     assert remedy(cap, need, policy(), "it") == expected
+
+
+BURST_SHARE = dict(SHARE, cpus=4, percent=100, burst={
+    "qos": "burst", "share_cpus": 4, "reserve_cpus": 1, "group_cpus": 3, "user_cpus": 2,
+    "derived": ["GrpTRES", "MaxTRESPerUser"], "reserve_percent": 25, "user_percent": 50})
+
+
+def test_the_derived_burst_caps_name_their_variables():
+    burst_policy = policy(short={"GrpTRES": "cpu=4"}, share=BURST_SHARE,
+                          burst={"GrpTRES": "cpu=3", "MaxTRESPerUser": "cpu=2", "Flags": "DenyOnLimit,OverPartQOS"})
+    caps = sand_caps(burst_policy, "short", "burst")
+    assert caps == [Cap("GrpTRES", "cpu", 3, "burst", False, False, True),
+                    Cap("MaxTRESPerUser", "cpu", 2, "burst", False, False, True)]
+    assert describe(caps[0], burst_policy) == (
+        "cpu=3 for all burst jobs (GrpTRES of the job QOS burst: slurm_sand_notebook_reserve_percent 25 of the sand "
+        "share of 4 CPUs)")
+    assert remedy(caps[0], 3, burst_policy, "x") == "Lower slurm_sand_notebook_reserve_percent to at most 49, or lower x."
+    assert remedy(caps[1], 3, burst_policy, "x") == "Raise slurm_sand_burst_user_percent to at least 75, or lower x."
+    assert remedy(caps[1], 4, burst_policy, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or lower x.")
