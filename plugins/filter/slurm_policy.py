@@ -250,12 +250,13 @@ def sand_burst_caps(share_cpus, reserve_percent, user_percent):
     burst work leaves to notebooks, from the share's CPUs and the two
     percentages. The reserve is `reserve_percent` of the share rounded down,
     at least 1 CPU, but never the whole share (burst keeps at least 1 CPU);
+    0 % reserves nothing;
     the per-user cap is `user_percent` of the share rounded down, at least
     1 CPU, at most the group cap. None if the input is bad."""
     share, reserve, user = _as_int(share_cpus), _as_int(reserve_percent), _as_int(user_percent)
     if share is None or reserve is None or user is None or share < 1:
         return None
-    kept = min(max(1, share * reserve // 100), share - 1)
+    kept = min(max(1, share * reserve // 100), share - 1) if reserve else 0
     group = share - kept
     return group, min(group, max(1, share * user // 100)), kept
 

@@ -144,7 +144,10 @@ def _raise_burst(cap, need, share):
     burst = share.get("burst") or {}
     total = burst.get("share_cpus") or 0
     if need >= total:
-        return f"raise {share.get('variable')} (the sand share holds {amount('cpu', total)})"
+        fix = f"raise {share.get('variable')} (the sand share holds {amount('cpu', total)})"
+        if cap.attribute == "GrpTRES" and need == total:
+            fix += ", or set slurm_sand_notebook_reserve_percent to 0 (no CPUs kept for notebooks)"
+        return fix
     if cap.attribute == "GrpTRES":
         # The reserve, percent x share // 100 (at least 1), must stay at most total - need.
         return f"lower slurm_sand_notebook_reserve_percent to at most {((total - need + 1) * 100 - 1) // total}"

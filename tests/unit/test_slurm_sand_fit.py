@@ -130,3 +130,10 @@ def test_the_derived_burst_caps_name_their_variables():
     assert remedy(caps[1], 3, burst_policy, "x") == "Raise slurm_sand_burst_user_percent to at least 75, or lower x."
     assert remedy(caps[1], 4, burst_policy, "x") == (
         "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or lower x.")
+
+
+def test_a_cluster_as_large_as_the_share_may_drop_the_reserve():
+    cap = Cap("GrpTRES", "cpu", 3, "burst", False, False, True)
+    assert remedy(cap, 4, {"sand_share": BURST_SHARE}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or set slurm_sand_notebook_reserve_percent "
+        "to 0 (no CPUs kept for notebooks), or lower x.")
