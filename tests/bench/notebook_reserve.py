@@ -56,12 +56,14 @@ def _settle(job, timeout, started=None, held_by_qos=True):
         time.sleep(0.2)
 
 
-def _fill_burst():
-    """Burst jobs of BURST_USER until one does not run; (running, held, reason)."""
+def _fill_burst(submitted):
+    """Burst jobs of BURST_USER until one does not run; (running, held,
+    reason). Every job id is appended to `submitted`."""
     running = []
     for number in range(BURST_MAX):
         job = _sbatch(BURST_USER, f"bench-dask-{number}", ["--partition=short", "--qos=burst", "--account=datasci",
                                                           "--ntasks=1", "--mem=512M", "--time=10:00"], "sleep 600")
+        submitted.append(job)
         state, reason, _ = _settle(job, SETTLE_S)
         if state != "RUNNING":
             return running, job, reason
@@ -76,8 +78,9 @@ def measure():
     reason the next burst job waited."""
     result = {"wait_s": None, "burst_running": 0, "burst_held_by": "", "note": ""}
     profile = _profile()
+    submitted = []
     try:
-        running, held, reason = _fill_burst()
+        running, held, reason = _fill_burst(submitted)
         result.update(burst_running=len(running), burst_held_by=reason)
         if held is None:
             result["note"] = f"{BURST_MAX} burst jobs all ran: the burst QOS did not cap them"
@@ -88,6 +91,7 @@ def measure():
             f"--partition={profile['partition']}", f"--qos={profile['qos']}", f"--account={profile['account']}",
             f"--cpus-per-task={profile['cpus']}", f"--mem={profile['memory']}", f"--time={profile['runtime']}"],
             "sleep 120")
+        submitted.append(job)
         state, reason, seconds = _settle(job, NOTEBOOK_BUDGET_S, started=t0, held_by_qos=False)
         if state == "RUNNING":
             result["wait_s"] = round(seconds, 1)
@@ -96,7 +100,5 @@ def measure():
                 f"notebook not running within {NOTEBOOK_BUDGET_S} s ({state} {reason})")
         return result
     finally:
-        for user in (BURST_USER, NOTEBOOK_USER):
-            bench_site.dexec("ctl", f"scancel --user={user} --name="
-                                    + ",".join(["bench-notebook"] + [f"bench-dask-{n}" for n in range(BURST_MAX)]),
-                             check=False)
+        if submitted:
+            bench_site.dexec("ctl", f"scancel {' '.join(submitted)}", check=False)
