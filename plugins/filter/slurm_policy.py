@@ -90,6 +90,7 @@ SCAVENGER_QOS = "scavenger"
 BURST_QOS = "burst"
 NOTEBOOK_RESERVE = "slurm_sand_notebook_reserve_percent"
 BURST_USER = "slurm_sand_burst_user_percent"
+NOTEBOOK_CPUS = "slurm_notebook_cpus"
 # Slurm's PriorityTier of a partition that sets none.
 DEFAULT_PRIORITY_TIER = 1
 
@@ -243,20 +244,23 @@ def slurm_short_share_cpus(compute_cpus, percent):
     return max(1, cpus * share // 100)
 
 
-def sand_burst_caps(share_cpus, reserve_percent, user_percent):
+def sand_burst_caps(share_cpus, reserve_percent, user_percent, notebook_cpus=0):
     """(group, user, reserve): the CPUs that burst jobs as a whole may hold in
     the sand partition (GrpTRES of the QOS `burst`), the CPUs one user's
     burst jobs may hold (MaxTRESPerUser), and the CPUs of the share that
-    burst work leaves to notebooks, from the share's CPUs and the two
-    percentages. The reserve is `reserve_percent` of the share rounded down,
-    at least 1 CPU, but never the whole share (burst keeps at least 1 CPU);
+    burst work leaves to notebooks, from the share's CPUs, the two
+    percentages and the CPUs of the largest notebook of the sand partition
+    (notebook_cpus, 0 when none is known). The reserve is `reserve_percent`
+    of the share rounded down, at least 1 CPU and at least the largest
+    notebook, but never the whole share (burst keeps at least 1 CPU);
     0 % reserves nothing;
     the per-user cap is `user_percent` of the share rounded down, at least
     1 CPU, at most the group cap. None if the input is bad."""
     share, reserve, user = _as_int(share_cpus), _as_int(reserve_percent), _as_int(user_percent)
-    if share is None or reserve is None or user is None or share < 1:
+    notebook = _as_int(notebook_cpus)
+    if share is None or reserve is None or user is None or notebook is None or share < 1:
         return None
-    kept = min(max(1, share * reserve // 100), share - 1) if reserve else 0
+    kept = min(max(1, share * reserve // 100, notebook), share - 1) if reserve else 0
     group = share - kept
     return group, min(group, max(1, share * user // 100)), kept
 
@@ -305,24 +309,56 @@ def _burst_percents(policy, errors):
     return values
 
 
+def _notebook_cpus(policy, partition, errors):
+    """The CPUs of the largest notebook of `partition` outside the QOS burst,
+    from notebook_cpus ({partition: CPUs}, slurm_notebook_cpus); 0 when none
+    is known, None after reporting a bad value."""
+    cpus = policy.get("notebook_cpus")
+    if cpus is None:
+        return 0
+    number = _as_int(cpus.get(partition, 0)) if isinstance(cpus, dict) else None
+    if number is None or number < 0:
+        errors.append(f"{NOTEBOOK_CPUS} must be a dict of partition names and whole numbers of CPUs from 0 up"
+                      f" (the largest notebook profile of each partition, outside the QOS {BURST_QOS}); it is"
+                      f" {cpus!r}.")
+        return None
+    return number
+
+
+def _site_group_cpus(burst):
+    """The cpu of the GrpTRES the site set on the QOS burst when it binds
+    burst jobs in the sand partition (the flag OverPartQOS), else None."""
+    key = key_in(burst, "GrpTRES")
+    if key is None or burst[key] is None or not _over_partition(burst):
+        return None
+    try:
+        return parse_tres(burst[key]).get("cpu")
+    except SlurmValueError:
+        return None  # validation reports it
+
+
 def _derive_burst_caps(sand, qos, cpus, policy, errors):
     """GrpTRES and MaxTRESPerUser (cpu) of the QOS `burst` from the sand
     share, each unless the site mentions it. Returns how they were found:
     {qos, share_cpus, reserve_cpus, group_cpus, user_cpus, derived: [the
-    attributes the role wrote], reserve_percent, user_percent}, or None
-    when there is no sand partition, no QOS `burst` or the nodes' sizes
-    are not known yet."""
+    attributes the role wrote], reserve_percent, user_percent,
+    notebook_cpus (the sand partition's largest notebook, which the reserve
+    holds), site_group_cpus (the cpu of a GrpTRES the site set there, when
+    it binds; else None)}, or None when there is no sand partition, no QOS
+    `burst` or the nodes' sizes are not known yet."""
     percents = _burst_percents(policy, errors)
+    notebook = _notebook_cpus(policy, sand[0] if sand else None, errors)
     burst = _first(qos, BURST_QOS)
     # Only once the nodes' sizes are known: before, the share is a placeholder.
     known = _compute_cpus(policy.get("nodes")) is not None
-    if sand is None or burst is None or cpus is None or percents is None or not known:
+    if sand is None or burst is None or cpus is None or percents is None or notebook is None or not known:
         return None
     qos_key = key_in(sand[1], "QOS")
     partition_qos = _first(qos, sand[1][qos_key]) if qos_key and sand[1][qos_key] is not None else None
     share = _share_of(partition_qos, cpus)
     reserve, user = percents
-    caps = sand_burst_caps(share, reserve, user)
+    site_group = _site_group_cpus(burst)
+    caps = sand_burst_caps(share, reserve, user, notebook)
     if caps is None:
         return None
     group, per_user, kept = caps
@@ -338,7 +374,8 @@ def _derive_burst_caps(sand, qos, cpus, policy, errors):
             burst[attribute] = f"cpu={count}"
             derived.append(attribute)
     return {"qos": BURST_QOS, "share_cpus": share, "reserve_cpus": kept, "group_cpus": group,
-            "user_cpus": per_user, "derived": derived, "reserve_percent": reserve, "user_percent": user}
+            "user_cpus": per_user, "derived": derived, "reserve_percent": reserve, "user_percent": user,
+            "notebook_cpus": notebook, "site_group_cpus": site_group}
 
 
 def _sand_partition(partitions, overlay=False):
@@ -641,8 +678,9 @@ def slurm_policy(policy):
     (CPUs and RealMemory of every compute node), config (the site's
     slurm_config) and select_type_parameters (the preset's, used when
     config has none), mode (slurm_mode: in overlay the partitions are
-    only the bundle's own), notebook_reserve_percent and burst_user_percent
-    (the caps of the QOS `burst`, sand_burst_caps). In overlay mode also site (the site's Slurm as
+    only the bundle's own), notebook_reserve_percent, burst_user_percent
+    and notebook_cpus ({partition: CPUs of its largest notebook outside the
+    QOS burst}; the caps of the QOS `burst`, sand_burst_caps). In overlay mode also site (the site's Slurm as
     hpc.datasci.slurm_site_info returns it, None while not read),
     node_names (the Slurm names of the compute nodes) and node_name_of
     ({inventory host: Slurm name}), which place the sand partition. Returns a

@@ -135,8 +135,20 @@ def _describe_burst(cap, share):
     variable = BURST_VARIABLES[cap.attribute]
     percent = burst.get("reserve_percent" if cap.attribute == "GrpTRES" else "user_percent")
     what = "all burst jobs" if cap.attribute == "GrpTRES" else "one user's burst jobs"
+    if cap.attribute == "GrpTRES" and _notebook_sets_reserve(burst):
+        return (f"cpu={cap.count} for {what} ({cap.attribute} of the job QOS {cap.qos}: the sand share of "
+                f"{amount('cpu', burst.get('share_cpus'))} less {amount('cpu', burst.get('reserve_cpus'))} kept for "
+                f"notebooks: the largest notebook profile of the sand partition asks "
+                f"{amount('cpu', burst.get('notebook_cpus'))}, slurm_notebook_cpus)")
     return (f"cpu={cap.count} for {what} ({cap.attribute} of the job QOS {cap.qos}: {variable} {percent} "
             f"of the sand share of {amount('cpu', burst.get('share_cpus'))})")
+
+
+def _notebook_sets_reserve(burst):
+    """Whether the notebooks' reserve is the largest notebook's CPUs (more
+    than slurm_sand_notebook_reserve_percent of the share gives)."""
+    total, percent = burst.get("share_cpus") or 0, burst.get("reserve_percent") or 0
+    return bool(percent) and (burst.get("notebook_cpus") or 0) > max(1, total * percent // 100)
 
 
 def _raise_burst(cap, need, share):
@@ -148,6 +160,12 @@ def _raise_burst(cap, need, share):
         if cap.attribute == "GrpTRES" and need == total:
             fix += ", or set slurm_sand_notebook_reserve_percent to 0 (no CPUs kept for notebooks)"
         return fix
+    if cap.attribute == "GrpTRES" and (burst.get("notebook_cpus") or 0) > total - need:
+        # The reserve holds the largest notebook: a smaller percent does not help.
+        return (f"raise {share.get('variable')} (the sand share holds {amount('cpu', total)}, the largest notebook"
+                f" profile of the sand partition {amount('cpu', burst.get('notebook_cpus'))}), or lower that"
+                f" profile's cpus (jupyterhub_profiles) to at most {total - need}, or set"
+                f" slurm_sand_notebook_reserve_percent to 0 (no CPUs kept for notebooks)")
     if cap.attribute == "GrpTRES":
         # The reserve, percent x share // 100 (at least 1), must stay at most total - need.
         return f"lower slurm_sand_notebook_reserve_percent to at most {((total - need + 1) * 100 - 1) // total}"

@@ -171,10 +171,11 @@ def test_the_full_list_form_replaces_the_preset():
                        "variable": "slurm_sand_share_percent", "burst": None}}
 
 
-def burst_share(share, reserve, group, user, derived):
+def burst_share(share, reserve, group, user, derived, notebook=0, site_group=None):
     """sand_share's `burst` with the default percentages."""
     return {"qos": "burst", "share_cpus": share, "reserve_cpus": reserve, "group_cpus": group, "user_cpus": user,
-            "derived": derived, "reserve_percent": 25, "user_percent": 75}
+            "derived": derived, "reserve_percent": 25, "user_percent": 75, "notebook_cpus": notebook,
+            "site_group_cpus": site_group}
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
@@ -709,6 +710,52 @@ def test_the_sites_records_change_nothing_outside_overlay_mode_or_before_they_ar
 ])
 def test_the_burst_caps_come_from_the_sand_share(share, reserve, user, expected):
     assert sand_burst_caps(share, reserve, user) == expected
+
+
+@pytest.mark.parametrize(("share", "reserve", "notebook", "expected"), [
+    pytest.param(4, 25, 2, (2, 2, 2), id="a-4-cpu-share-holds-a-2-cpu-notebook"),
+    pytest.param(4, 25, 1, (3, 3, 1), id="demo-1-cpu-notebook-unchanged"),
+    pytest.param(8, 25, 2, (6, 6, 2), id="percent-and-notebook-agree"),
+    pytest.param(1000, 25, 2, (750, 750, 250), id="1000-cpu-site-unchanged"),
+    pytest.param(1000, 25, 400, (600, 600, 400), id="a-notebook-above-the-percent"),
+    pytest.param(2, 25, 2, (1, 1, 1), id="burst-keeps-the-last-cpu"),
+    pytest.param(4, 25, 8, (1, 1, 3), id="a-notebook-over-the-share"),
+    pytest.param(4, 0, 2, (4, 3, 0), id="0-percent-still-reserves-nothing"),
+    pytest.param(4, 25, "x", None, id="bad-notebook"),
+])
+def test_the_reserve_holds_the_largest_notebook(share, reserve, notebook, expected):
+    assert sand_burst_caps(share, reserve, 75, notebook) == expected
+
+
+def test_the_demo_reserves_its_2_cpu_notebook():
+    """The demo (two nodes of 2 CPUs, the whole machine sand) with the hub's
+    default profiles: the 2-CPU notebook is reserved, burst jobs hold 2."""
+    result = slurm_policy(policy(nodes=DEMO_NODES, notebook_cpus={"short": 2, "long": 16}))
+    burst = qos_of(result, "burst")
+    assert (burst["GrpTRES"], burst["MaxTRESPerUser"]) == ("cpu=2", "cpu=2")
+    assert result["sand_share"]["burst"] == burst_share(4, 2, 2, 2, ["GrpTRES", "MaxTRESPerUser"], notebook=2)
+    assert result["errors"] == []
+
+
+def test_a_1000_cpu_site_keeps_its_percent():
+    nodes = [{"CPUs": 100, "RealMemory": 200000}] * 20
+    burst = qos_of(slurm_policy(policy(nodes=nodes, compute_cpus=2000, short_share_percent=50, notebook_cpus={"short": 2})), "burst")
+    assert (burst["GrpTRES"], burst["MaxTRESPerUser"]) == ("cpu=750", "cpu=750")
+
+
+def test_the_sites_burst_grptres_is_reported_when_it_binds():
+    result = slurm_policy(policy(nodes=DEMO_NODES, notebook_cpus={"short": 2}, qos={"burst": {"GrpTRES": "cpu=3"}}))
+    assert result["sand_share"]["burst"]["site_group_cpus"] == 3
+    assert qos_of(result, "burst")["GrpTRES"] == "cpu=3"
+    loose = slurm_policy(policy(nodes=DEMO_NODES, qos={"burst": {"GrpTRES": "cpu=3", "Flags": "DenyOnLimit"}}))
+    assert loose["sand_share"]["burst"]["site_group_cpus"] is None
+
+
+@pytest.mark.parametrize("value", [[2], {"short": -1}, {"short": "two"}])
+def test_a_bad_notebook_cpus_is_reported(value):
+    result = slurm_policy(policy(nodes=DEMO_NODES, notebook_cpus=value))
+    assert len(result["errors"]) == 1 and result["errors"][0].startswith("slurm_notebook_cpus must be a dict")
+    assert result["sand_share"]["burst"] is None
 
 
 DEMO_NODES = [{"CPUs": 2, "RealMemory": 2000}] * 2

@@ -137,3 +137,35 @@ def test_a_cluster_as_large_as_the_share_may_drop_the_reserve():
     assert remedy(cap, 4, {"sand_share": BURST_SHARE}, "x") == (
         "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or set slurm_sand_notebook_reserve_percent "
         "to 0 (no CPUs kept for notebooks), or lower x.")
+
+
+NOTEBOOK_SHARE = dict(SHARE, cpus=4, percent=100, burst=dict(BURST_SHARE["burst"], reserve_cpus=2, group_cpus=2,
+                                                            notebook_cpus=2))
+
+
+def test_a_reserve_set_by_the_largest_notebook_names_it():
+    cap = Cap("GrpTRES", "cpu", 2, "burst", False, False, True)
+    assert describe(cap, {"sand_share": NOTEBOOK_SHARE}) == (
+        "cpu=2 for all burst jobs (GrpTRES of the job QOS burst: the sand share of 4 CPUs less 2 CPUs kept for "
+        "notebooks: the largest notebook profile of the sand partition asks 2 CPUs, slurm_notebook_cpus)")
+    assert remedy(cap, 3, {"sand_share": NOTEBOOK_SHARE}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs, the largest notebook profile of the sand "
+        "partition 2 CPUs), or lower that profile's cpus (jupyterhub_profiles) to at most 1, or set "
+        "slurm_sand_notebook_reserve_percent to 0 (no CPUs kept for notebooks), or lower x.")
+    assert remedy(cap, 4, {"sand_share": NOTEBOOK_SHARE}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or set slurm_sand_notebook_reserve_percent "
+        "to 0 (no CPUs kept for notebooks), or lower x.")
+
+
+def test_the_last_cpu_of_a_2_cpu_share_goes_to_burst():
+    """A 2-CPU share and a 2-CPU notebook: burst keeps 1 CPU, too few for a
+    scheduler and a worker; the fix names the share and the 0 % reserve."""
+    share = dict(SHARE, cpus=2, burst=dict(BURST_SHARE["burst"], share_cpus=2, reserve_cpus=1, group_cpus=1,
+                                           notebook_cpus=2))
+    cap = Cap("GrpTRES", "cpu", 1, "burst", False, False, True)
+    assert describe(cap, {"sand_share": share}).endswith(
+        "the sand share of 2 CPUs less 1 CPU kept for notebooks: the largest notebook profile of the sand partition "
+        "asks 2 CPUs, slurm_notebook_cpus)")
+    assert remedy(cap, 2, {"sand_share": share}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 2 CPUs), or set slurm_sand_notebook_reserve_percent "
+        "to 0 (no CPUs kept for notebooks), or lower x.")
