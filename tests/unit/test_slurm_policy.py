@@ -728,8 +728,9 @@ def test_the_reserve_holds_the_largest_notebook(share, reserve, notebook, expect
 
 
 def test_the_demo_reserves_its_2_cpu_notebook():
-    """The demo (two nodes of 2 CPUs, the whole machine sand) with the hub's
-    default profiles: the 2-CPU notebook is reserved, burst jobs hold 2."""
+    """The demo's sizes (two nodes of 2 CPUs, the whole machine sand) with the
+    hub role's default profiles: the 2-CPU notebook is reserved, burst jobs
+    hold 2; the partition long's notebooks do not count."""
     result = slurm_policy(policy(nodes=DEMO_NODES, notebook_cpus={"short": 2, "long": 16}))
     burst = qos_of(result, "burst")
     assert (burst["GrpTRES"], burst["MaxTRESPerUser"]) == ("cpu=2", "cpu=2")
