@@ -63,6 +63,9 @@ AUTHENTICATORS = ("pam", "ldap", "oauth")
 DEFAULT_USERNAME_PATTERN = "^[a-z_][a-z0-9_.-]{0,31}$"
 PROFILE_KEYS = ("name", "display_name", "partition", "qos", "cpus", "memory", "runtime")
 SERVICE_KEYS = ("name", "url", "api_token")
+# The slurm role's QOS of Dask workers and other bursts, whose caps leave
+# part of the sand share to notebooks (plugins/filter/slurm_policy.py).
+BURST_QOS = "burst"
 SERVICE_TOKEN_MIN = 32
 
 PROFILE_NAME_RE = re.compile(r"^[a-z0-9_-]+$")
@@ -278,6 +281,45 @@ def profile_fit_errors(where, profile, policy):
     return errors
 
 
+def profile_reserve_errors(where, profile, policy):
+    """A notebook profile in the sand partition, outside the QOS burst, that
+    asks more CPUs than the part of the sand share burst jobs leave free
+    could wait behind other users' Dask workers. The slurm role derives
+    that part to hold the largest such notebook (sand_share.burst); only a
+    GrpTRES the site set on the QOS burst itself (site_group_cpus) can leave
+    less. A profile over the whole share is left to profile_fit_errors."""
+    share = policy.get("sand_share") or {}
+    burst = share.get("burst") or {}
+    group = burst.get("site_group_cpus")
+    if (group is None or profile.get("partition") != share.get("partition")
+            or profile.get("qos") == burst.get("qos") or not _is_positive_int(profile.get("cpus"))):
+        return []
+    cpus, total = int(profile["cpus"]), burst["share_cpus"]
+    kept = max(0, total - group)
+    if cpus <= kept or cpus >= total:
+        return []
+    return [f"{where}: its notebook asks {amount('cpu', cpus)} (cpus {profile['cpus']}), but burst jobs (QOS"
+            f" {burst['qos']}) may hold {amount('cpu', group)} of the sand partition {profile['partition']}'s"
+            f" {amount('cpu', total)} (GrpTRES of slurm_qos.{burst['qos']}), leaving {amount('cpu', kept)}: it"
+            f" would wait behind other users' Dask workers. Lower the cpu of slurm_qos.{burst['qos']}.GrpTRES to"
+            f" at most {total - cpus} (or remove it: the slurm role then derives a reserve that holds the largest"
+            f" notebook), or lower its cpus."]
+
+
+def jupyterhub_notebook_cpus(profiles):
+    """{partition: the CPUs of its largest notebook profile outside the QOS
+    burst}: what the slurm role's derived reserve for notebooks in the sand
+    partition must hold (its input slurm_notebook_cpus). Profiles that are
+    not dicts or ask no whole number of CPUs are left to validation."""
+    largest = {}
+    for profile in profiles if isinstance(profiles, list) else []:
+        if (isinstance(profile, dict) and isinstance(profile.get("partition"), str)
+                and profile.get("qos") != BURST_QOS and _is_positive_int(profile.get("cpus"))):
+            partition = profile["partition"]
+            largest[partition] = max(largest.get(partition, 0), int(profile["cpus"]))
+    return largest
+
+
 def jupyterhub_sand_fit(settings):
     """The problems of profile_fit_errors for every profile of
     jupyterhub_profiles (settings: {profiles, policy}); the shape of the
@@ -288,6 +330,7 @@ def jupyterhub_sand_fit(settings):
         if isinstance(profile, dict):
             where = f"jupyterhub_profiles[{index}] ({profile.get('name', '?')})"
             errors += profile_fit_errors(where, profile, settings.get("policy") or {})
+            errors += profile_reserve_errors(where, profile, settings.get("policy") or {})
     return errors
 
 
@@ -309,6 +352,7 @@ def profiles_errors(profiles, policy, slurm_account):
         errors += profile_value_errors(where, profile)
         errors += profile_sand_errors(where, profile, policy)
         errors += profile_fit_errors(where, profile, policy)
+        errors += profile_reserve_errors(where, profile, policy)
     return errors
 
 
@@ -501,4 +545,4 @@ class FilterModule:
 
     def filters(self):
         return {"jupyterhub_errors": jupyterhub_errors, "jupyterhub_sand_fit": jupyterhub_sand_fit,
-                "jupyterhub_tls_errors": jupyterhub_tls_errors}
+                "jupyterhub_notebook_cpus": jupyterhub_notebook_cpus, "jupyterhub_tls_errors": jupyterhub_tls_errors}

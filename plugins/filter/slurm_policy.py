@@ -14,8 +14,11 @@ partitions and QOS the role applies, as lists of dicts with `name`:
 - Derived values fill attributes the site does not mention: GrpTRES of the
   partition QOS of the sand partition (the one with the highest PriorityTier,
   `short` in the preset; its share of the compute CPUs), Preempt of the QOS
-  that outrank `scavenger` and PreemptMode of `scavenger`; and bf_window, the
-  longest finite partition MaxTime within Slurm's bounds.
+  that outrank `scavenger` and PreemptMode of `scavenger`; GrpTRES and
+  MaxTRESPerUser of the QOS `burst` from the sand partition's share (burst
+  work as a whole leaves part of the share to notebooks, and one user takes
+  at most a set part of it; sand_burst_caps); and bf_window, the longest
+  finite partition MaxTime within Slurm's bounds.
 - The sand mode (`slurm_sand_mode`, SAND_MODES) chooses how sand gets CPUs on
   a full machine. It derives the slurm.conf keys PreemptType and PreemptMode,
   DefMemPerCPU from the nodes' memory per CPU (so that a job naming no memory
@@ -54,6 +57,8 @@ from ansible_collections.hpc.datasci.plugins.module_utils.slurm_vocab import (
     allowed_attributes,
     format_memory_mb,
     key_in,
+    parse_qos_flags,
+    parse_tres,
     time_minutes,
 )
 
@@ -80,6 +85,12 @@ SUSPENDABLE_OVERSUBSCRIBE = "FORCE:1"
 
 # The QOS that the requeue mode lets the others preempt.
 SCAVENGER_QOS = "scavenger"
+# The QOS of Dask workers and other bursts, whose caps the role derives from
+# the sand share, and the variables they are derived with.
+BURST_QOS = "burst"
+NOTEBOOK_RESERVE = "slurm_sand_notebook_reserve_percent"
+BURST_USER = "slurm_sand_burst_user_percent"
+NOTEBOOK_CPUS = "slurm_notebook_cpus"
 # Slurm's PriorityTier of a partition that sets none.
 DEFAULT_PRIORITY_TIER = 1
 
@@ -231,6 +242,140 @@ def slurm_short_share_cpus(compute_cpus, percent):
     if cpus is None or share is None:
         return None
     return max(1, cpus * share // 100)
+
+
+def sand_burst_caps(share_cpus, reserve_percent, user_percent, notebook_cpus=0):
+    """(group, user, reserve): the CPUs that burst jobs as a whole may hold in
+    the sand partition (GrpTRES of the QOS `burst`), the CPUs one user's
+    burst jobs may hold (MaxTRESPerUser), and the CPUs of the share that
+    burst work leaves to notebooks, from the share's CPUs, the two
+    percentages and the CPUs of the largest notebook of the sand partition
+    (notebook_cpus, 0 when none is known). The reserve is `reserve_percent`
+    of the share rounded down, at least 1 CPU and at least the largest
+    notebook, but never the whole share (burst keeps at least 1 CPU);
+    0 % reserves nothing;
+    the per-user cap is `user_percent` of the share rounded down, at least
+    1 CPU, at most the group cap. None if the input is bad."""
+    share, reserve, user = _as_int(share_cpus), _as_int(reserve_percent), _as_int(user_percent)
+    notebook = _as_int(notebook_cpus)
+    if share is None or reserve is None or user is None or notebook is None or share < 1:
+        return None
+    kept = min(max(1, share * reserve // 100, notebook), share - 1) if reserve else 0
+    group = share - kept
+    return group, min(group, max(1, share * user // 100)), kept
+
+
+def _share_of(qos_attrs, fallback):
+    """The CPUs the sand partition's QOS caps it at (its GrpTRES cpu, the
+    site's or derived), else `fallback` (the share of the compute CPUs)."""
+    key = key_in(qos_attrs or {}, "GrpTRES")
+    if key is None or qos_attrs[key] is None:
+        return fallback
+    try:
+        return parse_tres(qos_attrs[key]).get("cpu", fallback)
+    except SlurmValueError:
+        return None  # validation reports it
+
+
+# The burst caps' percentages: (variable, policy key, lowest, highest, what).
+BURST_PERCENTS = (
+    (NOTEBOOK_RESERVE, "notebook_reserve_percent", 0, 99,
+     "percent of the sand share that burst jobs as a whole leave to notebooks"),
+    (BURST_USER, "burst_user_percent", 1, 100,
+     "percent of the sand share one user's burst jobs may hold at once"),
+)
+
+
+def _over_partition(attrs):
+    """Whether a QOS has the flag OverPartQOS (its limits before the partition QOS's)."""
+    key = key_in(attrs, "Flags")
+    try:
+        return key is not None and "OverPartQOS" in parse_qos_flags(attrs[key])
+    except SlurmValueError:
+        return False  # validation reports it
+
+
+def _burst_percents(policy, errors):
+    """The two percentages of sand_burst_caps, or None after reporting
+    one out of its range."""
+    values = []
+    for variable, key, low, high, what in BURST_PERCENTS:
+        raw = policy.get(key)
+        number = _as_int(raw)
+        if number is None or not low <= number <= high:
+            errors.append(f"{variable} must be a whole number from {low} to {high} ({what}); it is {raw!r}.")
+            return None
+        values.append(number)
+    return values
+
+
+def _notebook_cpus(policy, partition, errors):
+    """The CPUs of the largest notebook of `partition` outside the QOS burst,
+    from notebook_cpus ({partition: CPUs}, slurm_notebook_cpus); 0 when none
+    is known, None after reporting a bad value."""
+    cpus = policy.get("notebook_cpus")
+    if cpus is None:
+        return 0
+    number = _as_int(cpus.get(partition, 0)) if isinstance(cpus, dict) else None
+    if number is None or number < 0:
+        errors.append(f"{NOTEBOOK_CPUS} must be a dict of partition names and whole numbers of CPUs from 0 up"
+                      f" (the largest notebook profile of each partition, outside the QOS {BURST_QOS}); it is"
+                      f" {cpus!r}.")
+        return None
+    return number
+
+
+def _site_group_cpus(burst):
+    """The cpu of the GrpTRES the site set on the QOS burst when it binds
+    burst jobs in the sand partition (the flag OverPartQOS), else None."""
+    key = key_in(burst, "GrpTRES")
+    if key is None or burst[key] is None or not _over_partition(burst):
+        return None
+    try:
+        return parse_tres(burst[key]).get("cpu")
+    except SlurmValueError:
+        return None  # validation reports it
+
+
+def _derive_burst_caps(sand, qos, cpus, policy, errors):
+    """GrpTRES and MaxTRESPerUser (cpu) of the QOS `burst` from the sand
+    share, each unless the site mentions it. Returns how they were found:
+    {qos, share_cpus, reserve_cpus, group_cpus, user_cpus, derived: [the
+    attributes the role wrote], reserve_percent, user_percent,
+    notebook_cpus (the sand partition's largest notebook, which the reserve
+    holds), site_group_cpus (the cpu of a GrpTRES the site set there, when
+    it binds; else None)}, or None when there is no sand partition, no QOS
+    `burst` or the nodes' sizes are not known yet."""
+    percents = _burst_percents(policy, errors)
+    notebook = _notebook_cpus(policy, sand[0] if sand else None, errors)
+    burst = _first(qos, BURST_QOS)
+    # Only once the nodes' sizes are known: before, the share is a placeholder.
+    known = _compute_cpus(policy.get("nodes")) is not None
+    if sand is None or burst is None or cpus is None or percents is None or notebook is None or not known:
+        return None
+    qos_key = key_in(sand[1], "QOS")
+    partition_qos = _first(qos, sand[1][qos_key]) if qos_key and sand[1][qos_key] is not None else None
+    share = _share_of(partition_qos, cpus)
+    reserve, user = percents
+    site_group = _site_group_cpus(burst)
+    caps = sand_burst_caps(share, reserve, user, notebook)
+    if caps is None:
+        return None
+    group, per_user, kept = caps
+    derived = []
+    # Slurm takes a limit from the partition QOS before the job QOS unless
+    # the job QOS has OverPartQOS: without it a GrpTRES cpu here would never
+    # bind. A share of 1 CPU leaves nothing to reserve.
+    reserves = kept > 0 and _over_partition(burst)
+    for attribute, count in (("GrpTRES", group), ("MaxTRESPerUser", per_user)):
+        if attribute == "GrpTRES" and not reserves:
+            continue
+        if key_in(burst, attribute) is None:
+            burst[attribute] = f"cpu={count}"
+            derived.append(attribute)
+    return {"qos": BURST_QOS, "share_cpus": share, "reserve_cpus": kept, "group_cpus": group,
+            "user_cpus": per_user, "derived": derived, "reserve_percent": reserve, "user_percent": user,
+            "notebook_cpus": notebook, "site_group_cpus": site_group}
 
 
 def _sand_partition(partitions, overlay=False):
@@ -532,8 +677,10 @@ def slurm_policy(policy):
     (CPUs of all compute nodes), sand_mode, sand_memory_percent, nodes
     (CPUs and RealMemory of every compute node), config (the site's
     slurm_config) and select_type_parameters (the preset's, used when
-    config has none) and mode (slurm_mode: in overlay the partitions are
-    only the bundle's own). In overlay mode also site (the site's Slurm as
+    config has none), mode (slurm_mode: in overlay the partitions are
+    only the bundle's own), notebook_reserve_percent, burst_user_percent
+    and notebook_cpus ({partition: CPUs of its largest notebook outside the
+    QOS burst}; the caps of the QOS `burst`, sand_burst_caps). In overlay mode also site (the site's Slurm as
     hpc.datasci.slurm_site_info returns it, None while not read),
     node_names (the Slurm names of the compute nodes) and node_name_of
     ({inventory host: Slurm name}), which place the sand partition. Returns a
@@ -543,7 +690,8 @@ def slurm_policy(policy):
     `sand_partition` (the name of the partition with the highest tier, or None),
     `sand_share` (how its cap was found: derived (the role wrote its
     GrpTRES cpu from the share), percent, variable, compute_cpus (None while
-    the nodes' sizes are unknown)),
+    the nodes' sizes are unknown), burst (how the caps of the QOS `burst`
+    were found, _derive_burst_caps; None when not derived)),
     `sand_memory_mb` (memory a sand job finds free on the smallest node when
     the lower partitions fill it, in suspend mode; else None; in overlay
     mode what the site's jobs leave free), `errors` (mistakes found on the
@@ -575,6 +723,7 @@ def slurm_policy(policy):
         "derived": derived, "cpus": cpus, "percent": policy.get("short_share_percent"),
         "compute_cpus": _compute_cpus(policy.get("nodes")),
         "variable": policy.get("share_variable") or SAND_SHARE,
+        "burst": _derive_burst_caps(sand_partition, qos, cpus, policy, errors),
     }
     _derive_preempt(qos, policy.get("sand_mode") == "requeue", errors)
     sand = _SandMode(policy, partitions, sand_partition, errors)

@@ -56,6 +56,7 @@ class Cap(NamedTuple):
     qos: str         # the QOS that sets it
     derived: bool    # GrpTRES cpu derived from slurm_sand_share_percent
     partition_qos: bool  # set by the sand partition's QOS (else the job's)
+    burst: bool = False  # a cpu cap of the QOS burst derived from the share (sand_share.burst)
 
 
 def _by_name(entries):
@@ -112,9 +113,63 @@ def sand_caps(policy, partition, qos_name):
                 # (cpu={{ __slurm_short_share_cpus }}), so that cap waits too.
                 if not share_cap or share.get("compute_cpus") is not None:
                     caps.append(Cap(attribute, tres, int(count), name, share_cap and bool(share.get("derived")),
-                                    name == str(partition_qos)))
+                                    name == str(partition_qos), _burst_derived(share, name, attribute, tres)))
                 break
     return caps
+
+
+def _burst_derived(share, name, attribute, tres):
+    """Whether the slurm role derived this cap of the QOS burst from the
+    sand share (slurm_sand_notebook_reserve_percent, slurm_sand_burst_user_percent)."""
+    burst = share.get("burst") or {}
+    return tres == "cpu" and name == burst.get("qos") and attribute in (burst.get("derived") or [])
+
+
+# The variable each derived cap of the QOS burst comes from.
+BURST_VARIABLES = {"GrpTRES": "slurm_sand_notebook_reserve_percent",
+                   "MaxTRESPerUser": "slurm_sand_burst_user_percent"}
+
+
+def _describe_burst(cap, share):
+    burst = share.get("burst") or {}
+    variable = BURST_VARIABLES[cap.attribute]
+    percent = burst.get("reserve_percent" if cap.attribute == "GrpTRES" else "user_percent")
+    what = "all burst jobs" if cap.attribute == "GrpTRES" else "one user's burst jobs"
+    if cap.attribute == "GrpTRES" and _notebook_sets_reserve(burst):
+        return (f"cpu={cap.count} for {what} ({cap.attribute} of the job QOS {cap.qos}: the sand share of "
+                f"{amount('cpu', burst.get('share_cpus'))} less {amount('cpu', burst.get('reserve_cpus'))} kept for "
+                f"notebooks: the largest notebook profile of the sand partition asks "
+                f"{amount('cpu', burst.get('notebook_cpus'))}, slurm_notebook_cpus)")
+    return (f"cpu={cap.count} for {what} ({cap.attribute} of the job QOS {cap.qos}: {variable} {percent} "
+            f"of the sand share of {amount('cpu', burst.get('share_cpus'))})")
+
+
+def _notebook_sets_reserve(burst):
+    """Whether the notebooks' reserve is the largest notebook's CPUs (more
+    than slurm_sand_notebook_reserve_percent of the share gives)."""
+    total, percent = burst.get("share_cpus") or 0, burst.get("reserve_percent") or 0
+    return bool(percent) and (burst.get("notebook_cpus") or 0) > max(1, total * percent // 100)
+
+
+def _raise_burst(cap, need, share):
+    """How to make a derived cap of the QOS burst at least `need` CPUs."""
+    burst = share.get("burst") or {}
+    total = burst.get("share_cpus") or 0
+    if need >= total:
+        fix = f"raise {share.get('variable')} (the sand share holds {amount('cpu', total)})"
+        if cap.attribute == "GrpTRES" and need == total:
+            fix += ", or set slurm_sand_notebook_reserve_percent to 0 (no CPUs kept for notebooks)"
+        return fix
+    if cap.attribute == "GrpTRES" and (burst.get("notebook_cpus") or 0) > total - need:
+        # The reserve holds the largest notebook: a smaller percent does not help.
+        return (f"raise {share.get('variable')} (the sand share holds {amount('cpu', total)}, the largest notebook"
+                f" profile of the sand partition {amount('cpu', burst.get('notebook_cpus'))}), or lower that"
+                f" profile's cpus (jupyterhub_profiles) to at most {total - need}, or set"
+                f" slurm_sand_notebook_reserve_percent to 0 (no CPUs kept for notebooks)")
+    if cap.attribute == "GrpTRES":
+        # The reserve, percent x share // 100 (at least 1), must stay at most total - need.
+        return f"lower slurm_sand_notebook_reserve_percent to at most {((total - need + 1) * 100 - 1) // total}"
+    return f"raise slurm_sand_burst_user_percent to at least {-(-need * 100 // total)}"
 
 
 def _need(jobs, cap):
@@ -168,6 +223,8 @@ def amount(tres, count):
 
 def describe(cap, policy):
     """Where a cap comes from, for messages."""
+    if cap.burst:
+        return _describe_burst(cap, policy.get("sand_share") or {})
     if cap.tres == "mem":
         written = f"mem={format_memory_mb(cap.count)}"
     else:
@@ -183,6 +240,8 @@ def describe(cap, policy):
 def raise_cap(cap, need, policy):
     """How to raise `cap` to `need`, or None when even the whole machine is
     too small (a derived share at 100 %)."""
+    if cap.burst:
+        return _raise_burst(cap, need, policy.get("sand_share") or {})
     if cap.derived:
         share = policy.get("sand_share") or {}
         cpus = share.get("compute_cpus")

@@ -24,6 +24,7 @@ ROWS = (
     ("dask 4 workers idle", "dask_idle_s", "s"),
     ("dask 4 workers busy", "dask_busy_s", "s"),
     ("dask busy/idle", "dask_ratio", "x"),
+    ("notebook wait while another user's Dask cluster fills the share", "notebook_beside_burst_s", "s"),
 )
 
 

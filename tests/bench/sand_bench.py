@@ -11,8 +11,10 @@ bundle's own playbooks/slurm.yml, and each run of it:
      backlog with wide jobs; the busy phase starts when the rocks run;
   3. sand: bursts of one-CPU jobs at fixed offsets; meanwhile the notebook
      and the Dask cluster again, on the busy machine;
-  4. at the end of the window: sacct (every segment), the rocks' counters,
-     then every job cancelled.
+  4. at the end of the window: sacct (every segment), the rocks' counters;
+     then, the rocks still running, one user's burst jobs (Dask workers'
+     shape) fill what the burst QOS allows and another user's notebook-shaped
+     job is timed (tests/bench/notebook_reserve.py); then every job cancelled.
 At the end the site is put back to its inventory's configuration. Prints a
 table; writes JSON and a PNG under bench-results/. Never asserts a timing.
 """
@@ -39,6 +41,7 @@ os.environ.setdefault("ANSIBLE_CACHE_PLUGIN_CONNECTION", str(ROOT / ".cache" / "
 import bench_report  # noqa: E402
 import bench_services  # noqa: E402
 import bench_site  # noqa: E402
+import notebook_reserve  # noqa: E402
 import sand_metrics  # noqa: E402
 import sand_workload  # noqa: E402
 import yaml  # noqa: E402
@@ -135,6 +138,10 @@ def one_run(name, number, work, bench, ca, args):
 
     records = bench_site.sacct(since)
     counted = bench_site.counters(directory)
+    log(f"{run_id}: notebook beside another user's burst jobs filling their allowance")
+    reserve = notebook_reserve.measure()
+    log(f"{run_id}: notebook wait {reserve['wait_s']} s beside {reserve['burst_running']} burst jobs "
+        f"(the next held by {reserve['burst_held_by'] or '-'}) {reserve['note']}")
     bench_site.cancel_all()
     bench_site.dexec("login1", f"rm -rf {directory}", check=False)
 
@@ -144,12 +151,14 @@ def one_run(name, number, work, bench, ca, args):
         "spawn_ratio": sand_metrics.service_ratio(idle["spawn_s"], busy["spawn_s"]),
         "dask_idle_s": idle["dask_s"], "dask_busy_s": busy["dask_s"],
         "dask_ratio": sand_metrics.service_ratio(idle["dask_s"], busy["dask_s"]),
+        "notebook_beside_burst_s": reserve["wait_s"],
     })
     sand = sorted(sand_metrics.sand_waits(records, t1))
     log(f"{run_id}: " + ", ".join(f"{k}={v}" for k, v in metrics.items()))
     return {"config": name, "run": number, "t0": t0, "t1": t1, "metrics": metrics,
             "sand_waits_s": [round(w, 1) for w, _ in sand], "sand_censored": [c for _, c in sand],
-            "services": {"idle": idle, "busy": busy}, "rock_counters": counted, "jobs": records}
+            "services": {"idle": idle, "busy": busy}, "notebook_reserve": reserve, "rock_counters": counted,
+            "jobs": records}
 
 
 def _sleep_until(moment, services, services_at):

@@ -147,14 +147,16 @@ def test_a_long_job_starts_beside_sand(node):
 
 @pytest.fixture
 def sand_fills_the_machine(node):
-    """Every compute CPU held by alice's burst jobs, which nothing suspends."""
+    """Every compute CPU held by alice's sand jobs, which nothing suspends:
+    burst jobs up to the burst QOS's GrpTRES (3 of the 4 CPUs), an
+    interactive one in the CPU burst work leaves to notebooks."""
     login = node(LOGIN)
     wait_until(lambda: login.check_output("sinfo --noheader --partition=short --states=allocated,mixed --format=%N") == "",
                120, "the compute nodes did not become idle")
     jobs = []
-    for _ in range(4):
+    for qos in ("burst", "burst", "burst", "interactive"):
         jobs.append(login.check_output(_as("alice", "sbatch --parsable --chdir=/home/alice --job-name=sand-fill "
-                                                    "--partition=short --qos=burst --cpus-per-task=1 --mem=100M "
+                                                    f"--partition=short --qos={qos} --cpus-per-task=1 --mem=100M "
                                                     "--time=5:00 --output=/dev/null --wrap='sleep 240'")).strip())
         # Slurm 22.05 on cgroup v1 can fail two jobs of one user that start
         # in the same instant on one node (cpuset "Device or resource busy").

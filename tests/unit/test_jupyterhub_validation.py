@@ -2,13 +2,18 @@
 each bad setting gives exactly the expected messages."""
 
 import copy
+import pathlib
 
 import pytest
+import yaml
 from ansible_collections.hpc.datasci.plugins.filter.jupyterhub_validation import (
     FilterModule,
     jupyterhub_errors,
+    jupyterhub_notebook_cpus,
     jupyterhub_sand_fit,
 )
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 POLICY = {
     "partitions": [{"name": "batch", "MaxTime": "2-00:00:00"}, {"name": "short", "MaxTime": "2:00:00"}],
@@ -311,3 +316,49 @@ def test_the_sites_grptres_with_memory_and_the_job_qos_limits():
 
 def test_the_sand_fit_filter_is_registered():
     assert FilterModule().filters()["jupyterhub_sand_fit"] is jupyterhub_sand_fit
+
+
+def _reserve_policy(site_group_cpus, derived=("MaxTRESPerUser",)):
+    return dict(POLICY, sand_partition="short", sand_share={
+        "partition": "short", "derived": True, "cpus": 4, "percent": 100, "compute_cpus": 4,
+        "variable": "slurm_sand_share_percent",
+        "burst": {"qos": "burst", "share_cpus": 4, "reserve_cpus": 1, "group_cpus": 3, "user_cpus": 3,
+                  "derived": list(derived), "reserve_percent": 25, "user_percent": 75, "notebook_cpus": 2,
+                  "site_group_cpus": site_group_cpus}})
+
+
+@pytest.mark.parametrize(("cpus", "qos", "site_group", "expected"), [
+    pytest.param(1, "interactive", 3, [], id="fits-what-the-sites-cap-leaves"),
+    pytest.param(2, "burst", 3, [], id="a-burst-notebook-is-not-reserved-for"),
+    pytest.param(2, "interactive", None, [], id="a-derived-reserve-holds-it"),
+    pytest.param(4, "interactive", 3, [], id="the-whole-share-is-left-to-the-fit-check"),
+    pytest.param(2, "interactive", 3, [
+        f"{WHERE}: its notebook asks 2 CPUs (cpus 2), but burst jobs (QOS burst) may hold 3 CPUs of the sand "
+        "partition short's 4 CPUs (GrpTRES of slurm_qos.burst), leaving 1 CPU: it would wait behind other users' "
+        "Dask workers. Lower the cpu of slurm_qos.burst.GrpTRES to at most 2 (or remove it: the slurm role then "
+        "derives a reserve that holds the largest notebook), or lower its cpus."], id="over-the-sites-cap"),
+])
+def test_a_notebook_profile_must_fit_what_the_sites_burst_cap_leaves(cpus, qos, site_group, expected):
+    profile = {"name": "interactive", "partition": "short", "qos": qos, "cpus": cpus, "memory": "1G"}
+    assert jupyterhub_sand_fit({"profiles": [profile], "policy": _reserve_policy(site_group)}) == expected
+
+
+@pytest.mark.parametrize(("profiles", "expected"), [
+    pytest.param([], {}, id="none"),
+    pytest.param(None, {}, id="not-a-list"),
+    pytest.param([{"partition": "short", "qos": "interactive", "cpus": 2},
+                  {"partition": "short", "qos": "burst", "cpus": 8},
+                  {"partition": "short", "qos": "long", "cpus": "3"},
+                  {"partition": "long", "qos": "interactive", "cpus": 16}],
+                 {"short": 3, "long": 16}, id="largest-outside-burst-by-partition"),
+    pytest.param(["x", {"partition": "short", "cpus": 0}, {"partition": "short", "cpus": "two"},
+                  {"cpus": 4}], {}, id="malformed-left-to-validation"),
+])
+def test_the_largest_notebook_of_each_partition(profiles, expected):
+    assert jupyterhub_notebook_cpus(profiles) == expected
+
+
+def test_the_hubs_default_profiles_give_2_cpus_in_short():
+    defaults = yaml.safe_load((ROOT / "roles/jupyterhub/defaults/main.yml").read_text())
+    assert jupyterhub_notebook_cpus(defaults["jupyterhub_profiles"]) == {"short": 2}
+    assert FilterModule().filters()["jupyterhub_notebook_cpus"] is jupyterhub_notebook_cpus

@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
 
+import bench_report  # noqa: E402
 import sand_metrics as metrics  # noqa: E402
 import sand_workload as workload  # noqa: E402
 
@@ -136,3 +137,10 @@ def test_workload_is_seeded_and_fills_the_machine(quick):
     assert {16, 32} <= {job["cpus"] for job in one["backlog"]}
     assert all(job["cpus"] == 1 and 15 <= job["seconds"] <= 40 for job in one["sand"])
     assert all(0 <= job["offset"] < one["window_s"] for job in one["sand"])
+
+
+def test_the_table_has_the_notebook_beside_burst_row():
+    runs = [{"metrics": {"notebook_beside_burst_s": 0.6}}, {"metrics": {"notebook_beside_burst_s": 1.2}}]
+    line = next(line for line in bench_report.table({"suspend": runs, "tiers": [{"metrics": {}}]}).splitlines()
+                if line.startswith("notebook wait while another user's Dask cluster fills the share (s)"))
+    assert line.split()[-2:] == ["0.6-1.2", "-"]

@@ -11,6 +11,7 @@ from _site_records import NO_DEFAULT, center
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hpc.datasci.plugins.filter.slurm_policy import (
     FilterModule,
+    sand_burst_caps,
     slurm_policy,
     slurm_qos_unlisted,
     slurm_renamed_variables,
@@ -28,8 +29,8 @@ DEMO_QOS = [
     {"name": "interactive", "Priority": 5000, "MaxWall": "8:00:00", "MaxJobsPerUser": 2,
      "MaxSubmitJobsPerUser": 4, "Flags": "DenyOnLimit", "Preempt": ""},
     {"name": "burst", "Priority": 10000, "MaxWall": "1:00:00", "MaxJobsPerUser": 64,
-     "MaxSubmitJobsPerUser": 128, "MaxTRESPerUser": "cpu=256", "UsageFactor": 2,
-     "Flags": "DenyOnLimit", "Preempt": ""},
+     "MaxSubmitJobsPerUser": 128, "UsageFactor": 2,
+     "Flags": "DenyOnLimit,OverPartQOS", "Preempt": ""},
     {"name": "scavenger", "Priority": 0, "Flags": "NoReserve", "PreemptMode": "cluster"},
     {"name": "short", "Priority": 0, "GrpTRES": "cpu=4"},
 ]
@@ -52,6 +53,8 @@ def policy(**changes):
         "compute_cpus": 4,
         "sand_mode": "tiers",
         "sand_memory_percent": 25,
+        "notebook_reserve_percent": 25,
+        "burst_user_percent": 75,
         "nodes": [],
         "config": {},
         "select_type_parameters": "CR_Core_Memory",
@@ -87,7 +90,8 @@ def test_the_preset_alone_gives_the_demo_policy():
                       "short_share_cpus": 4, "errors": [], "overlay_errors": [], "sand_memory_mb": None,
                       "sand_partition": "short", "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"},
                       "sand_share": {"partition": "short", "derived": True, "cpus": 4, "percent": 100,
-                                     "compute_cpus": None, "variable": "slurm_sand_share_percent"}}
+                                     "compute_cpus": None, "variable": "slurm_sand_share_percent",
+                                     "burst": None}}
 
 
 def test_the_presets_hold_no_jinja_and_no_derived_values():
@@ -164,19 +168,30 @@ def test_the_full_list_form_replaces_the_preset():
         "bf_window": 2880, "short_share_cpus": 4, "errors": [], "overlay_errors": [], "sand_memory_mb": None,
         "sand_partition": None, "config": {"PreemptType": "preempt/none", "PreemptMode": "OFF"},
         "sand_share": {"partition": None, "derived": False, "cpus": 4, "percent": 100, "compute_cpus": None,
-                       "variable": "slurm_sand_share_percent"}}
+                       "variable": "slurm_sand_share_percent", "burst": None}}
+
+
+def burst_share(share, reserve, group, user, derived, notebook=0, site_group=None):
+    """sand_share's `burst` with the default percentages."""
+    return {"qos": "burst", "share_cpus": share, "reserve_cpus": reserve, "group_cpus": group, "user_cpus": user,
+            "derived": derived, "reserve_percent": 25, "user_percent": 75, "notebook_cpus": notebook,
+            "site_group_cpus": site_group}
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
     pytest.param({"nodes": [{"CPUs": 2, "RealMemory": 2000}] * 2, "short_share_percent": 50},
-                 {"derived": True, "cpus": 2, "percent": 50, "compute_cpus": 4}, id="sizes-known"),
+                 {"derived": True, "cpus": 2, "percent": 50, "compute_cpus": 4,
+                  "burst": burst_share(2, 1, 1, 1, ["GrpTRES", "MaxTRESPerUser"])}, id="sizes-known"),
     pytest.param({"nodes": [{"CPUs": 2, "RealMemory": 2000}, {"CPUs": 0, "RealMemory": 0}]},
-                 {"derived": True, "cpus": 4, "percent": 100, "compute_cpus": None}, id="a-size-unknown"),
+                 {"derived": True, "cpus": 4, "percent": 100, "compute_cpus": None, "burst": None},
+                 id="a-size-unknown"),
     pytest.param({"nodes": [{"CPUs": 4}], "qos": {"short": {"GrpTRES": "cpu=1"}}},
-                 {"derived": False, "cpus": 4, "percent": 100, "compute_cpus": 4}, id="site-grptres"),
+                 {"derived": False, "cpus": 4, "percent": 100, "compute_cpus": 4,
+                  "burst": burst_share(1, 0, 1, 1, ["MaxTRESPerUser"])}, id="site-grptres"),
     pytest.param({"nodes": [{"CPUs": 4}], "share_variable": "slurm_short_share_percent"},
                  {"derived": True, "cpus": 4, "percent": 100, "compute_cpus": 4,
-                  "variable": "slurm_short_share_percent"}, id="old-name"),
+                  "variable": "slurm_short_share_percent",
+                  "burst": burst_share(4, 1, 3, 3, ["GrpTRES", "MaxTRESPerUser"])}, id="old-name"),
 ])
 def test_the_sand_share_says_how_the_sand_cap_was_found(changes, expected):
     share = slurm_policy(policy(**changes))["sand_share"]
@@ -184,10 +199,14 @@ def test_the_sand_share_says_how_the_sand_cap_was_found(changes, expected):
 
 
 def test_the_old_full_list_gives_what_it_gave():
-    """An inventory that copied the old preset list, its expressions rendered."""
-    result = slurm_policy(policy(qos=copy.deepcopy(DEMO_QOS), partitions=copy.deepcopy(DEMO_PARTITIONS)))
-    assert result["qos"] == DEMO_QOS
-    assert result["partitions"] == DEMO_PARTITIONS
+    """An inventory that copied the old preset list, its expressions rendered:
+    its burst QOS (no OverPartQOS, its own MaxTRESPerUser) gets no derived cap,
+    also once the nodes' sizes are known."""
+    old = with_changes(DEMO_QOS, "burst", Flags="DenyOnLimit", MaxTRESPerUser="cpu=256")
+    for nodes in ([], [{"CPUs": 2, "RealMemory": 2000}] * 2):
+        result = slurm_policy(policy(qos=copy.deepcopy(old), partitions=copy.deepcopy(DEMO_PARTITIONS), nodes=nodes))
+        assert result["qos"] == old
+        assert result["partitions"] == DEMO_PARTITIONS
 
 
 def test_the_list_form_gets_the_derived_values_it_does_not_set():
@@ -677,3 +696,102 @@ def test_the_sites_records_change_nothing_outside_overlay_mode_or_before_they_ar
     assert partition_of(managed, "short")["DefMemPerCPU"] == 900
     unread = on_the_center(center(), site=None)
     assert partition_of(unread, "short")["DefMemPerCPU"] == 900 and unread["sand_memory_mb"] == 1800
+
+
+@pytest.mark.parametrize(("share", "reserve", "user", "expected"), [
+    pytest.param(4, 25, 75, (3, 3, 1), id="demo"),
+    pytest.param(500, 25, 75, (375, 375, 125), id="large-site"),
+    pytest.param(8, 25, 50, (6, 4, 2), id="user-below-group"),
+    pytest.param(2, 1, 100, (1, 1, 1), id="reserve-at-least-one-cpu"),
+    pytest.param(4, 0, 75, (4, 3, 0), id="no-reserve"),
+    pytest.param(1, 25, 75, (1, 1, 0), id="one-cpu-share-reserves-nothing"),
+    pytest.param(10, 99, 100, (1, 1, 9), id="burst-keeps-one-cpu"),
+    pytest.param(4, "x", 75, None, id="bad-input"),
+])
+def test_the_burst_caps_come_from_the_sand_share(share, reserve, user, expected):
+    assert sand_burst_caps(share, reserve, user) == expected
+
+
+@pytest.mark.parametrize(("share", "reserve", "notebook", "expected"), [
+    pytest.param(4, 25, 2, (2, 2, 2), id="a-4-cpu-share-holds-a-2-cpu-notebook"),
+    pytest.param(4, 25, 1, (3, 3, 1), id="demo-1-cpu-notebook-unchanged"),
+    pytest.param(8, 25, 2, (6, 6, 2), id="percent-and-notebook-agree"),
+    pytest.param(1000, 25, 2, (750, 750, 250), id="1000-cpu-site-unchanged"),
+    pytest.param(1000, 25, 400, (600, 600, 400), id="a-notebook-above-the-percent"),
+    pytest.param(2, 25, 2, (1, 1, 1), id="burst-keeps-the-last-cpu"),
+    pytest.param(4, 25, 8, (1, 1, 3), id="a-notebook-over-the-share"),
+    pytest.param(4, 0, 2, (4, 3, 0), id="0-percent-still-reserves-nothing"),
+    pytest.param(4, 25, "x", None, id="bad-notebook"),
+])
+def test_the_reserve_holds_the_largest_notebook(share, reserve, notebook, expected):
+    assert sand_burst_caps(share, reserve, 75, notebook) == expected
+
+
+def test_the_demo_reserves_its_2_cpu_notebook():
+    """The demo's sizes (two nodes of 2 CPUs, the whole machine sand) with the
+    hub role's default profiles: the 2-CPU notebook is reserved, burst jobs
+    hold 2; the partition long's notebooks do not count."""
+    result = slurm_policy(policy(nodes=DEMO_NODES, notebook_cpus={"short": 2, "long": 16}))
+    burst = qos_of(result, "burst")
+    assert (burst["GrpTRES"], burst["MaxTRESPerUser"]) == ("cpu=2", "cpu=2")
+    assert result["sand_share"]["burst"] == burst_share(4, 2, 2, 2, ["GrpTRES", "MaxTRESPerUser"], notebook=2)
+    assert result["errors"] == []
+
+
+def test_a_1000_cpu_site_keeps_its_percent():
+    nodes = [{"CPUs": 100, "RealMemory": 200000}] * 20
+    burst = qos_of(slurm_policy(policy(nodes=nodes, compute_cpus=2000, short_share_percent=50, notebook_cpus={"short": 2})), "burst")
+    assert (burst["GrpTRES"], burst["MaxTRESPerUser"]) == ("cpu=750", "cpu=750")
+
+
+def test_the_sites_burst_grptres_is_reported_when_it_binds():
+    result = slurm_policy(policy(nodes=DEMO_NODES, notebook_cpus={"short": 2}, qos={"burst": {"GrpTRES": "cpu=3"}}))
+    assert result["sand_share"]["burst"]["site_group_cpus"] == 3
+    assert qos_of(result, "burst")["GrpTRES"] == "cpu=3"
+    loose = slurm_policy(policy(nodes=DEMO_NODES, qos={"burst": {"GrpTRES": "cpu=3", "Flags": "DenyOnLimit"}}))
+    assert loose["sand_share"]["burst"]["site_group_cpus"] is None
+
+
+@pytest.mark.parametrize("value", [[2], {"short": -1}, {"short": "two"}])
+def test_a_bad_notebook_cpus_is_reported(value):
+    result = slurm_policy(policy(nodes=DEMO_NODES, notebook_cpus=value))
+    assert len(result["errors"]) == 1 and result["errors"][0].startswith("slurm_notebook_cpus must be a dict")
+    assert result["sand_share"]["burst"] is None
+
+
+DEMO_NODES = [{"CPUs": 2, "RealMemory": 2000}] * 2
+
+
+def test_the_burst_qos_leaves_part_of_the_share_to_notebooks_once_the_sizes_are_known():
+    burst = qos_of(slurm_policy(policy(nodes=DEMO_NODES)), "burst")
+    assert (burst["GrpTRES"], burst["MaxTRESPerUser"], burst["Flags"]) == ("cpu=3", "cpu=3", "DenyOnLimit,OverPartQOS")
+    burst = qos_of(slurm_policy(policy(nodes=DEMO_NODES, short_share_percent=50, burst_user_percent=50)), "burst")
+    assert (burst["GrpTRES"], burst["MaxTRESPerUser"]) == ("cpu=1", "cpu=1")
+
+
+@pytest.mark.parametrize(("site_burst", "grp", "per_user"), [
+    pytest.param({"GrpTRES": "cpu=2"}, "cpu=2", "cpu=3", id="site-grptres-wins"),
+    pytest.param({"MaxTRESPerUser": "cpu=256"}, "cpu=3", "cpu=256", id="site-per-user-wins"),
+    pytest.param({"GrpTRES": None, "MaxTRESPerUser": None}, None, None, id="null-means-no-cap"),
+    pytest.param({"Flags": "DenyOnLimit"}, None, "cpu=3", id="no-overpartqos-no-reserve"),
+])
+def test_the_site_burst_caps_win(site_burst, grp, per_user):
+    burst = qos_of(slurm_policy(policy(nodes=DEMO_NODES, qos={"burst": site_burst})), "burst")
+    assert (burst.get("GrpTRES"), burst.get("MaxTRESPerUser")) == (grp, per_user)
+
+
+def test_the_burst_caps_follow_the_sites_own_share():
+    result = slurm_policy(policy(nodes=DEMO_NODES, qos={"short": {"GrpTRES": "cpu=2,mem=1G"}}))
+    assert qos_of(result, "burst")["GrpTRES"] == "cpu=1"
+    assert result["sand_share"]["burst"]["share_cpus"] == 2
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    pytest.param({"notebook_reserve_percent": 100},
+                 "slurm_sand_notebook_reserve_percent must be a whole number from 0 to 99", id="reserve"),
+    pytest.param({"burst_user_percent": 0},
+                 "slurm_sand_burst_user_percent must be a whole number from 1 to 100", id="per-user"),
+])
+def test_the_burst_percentages_are_checked(changes, message):
+    errors = slurm_policy(policy(**changes))["errors"]
+    assert len(errors) == 1 and errors[0].startswith(message)

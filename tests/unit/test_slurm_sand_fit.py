@@ -5,6 +5,7 @@ order, and what does not fit them."""
 import pytest
 from ansible_collections.hpc.datasci.plugins.module_utils.slurm_sand_fit import (
     Cap,
+    describe,
     over_caps,
     remedy,
     sand_caps,
@@ -109,3 +110,62 @@ def test_over_caps_sums_for_totals_and_takes_the_largest_job_for_per_job_limits(
 ])
 def test_the_remedy_raises_the_cap_or_lowers_the_size(cap, need, expected):
     assert remedy(cap, need, policy(), "it") == expected
+
+
+BURST_SHARE = dict(SHARE, cpus=4, percent=100, burst={
+    "qos": "burst", "share_cpus": 4, "reserve_cpus": 1, "group_cpus": 3, "user_cpus": 2,
+    "derived": ["GrpTRES", "MaxTRESPerUser"], "reserve_percent": 25, "user_percent": 50})
+
+
+def test_the_derived_burst_caps_name_their_variables():
+    burst_policy = policy(short={"GrpTRES": "cpu=4"}, share=BURST_SHARE,
+                          burst={"GrpTRES": "cpu=3", "MaxTRESPerUser": "cpu=2", "Flags": "DenyOnLimit,OverPartQOS"})
+    caps = sand_caps(burst_policy, "short", "burst")
+    assert caps == [Cap("GrpTRES", "cpu", 3, "burst", False, False, True),
+                    Cap("MaxTRESPerUser", "cpu", 2, "burst", False, False, True)]
+    assert describe(caps[0], burst_policy) == (
+        "cpu=3 for all burst jobs (GrpTRES of the job QOS burst: slurm_sand_notebook_reserve_percent 25 of the sand "
+        "share of 4 CPUs)")
+    assert remedy(caps[0], 3, burst_policy, "x") == "Lower slurm_sand_notebook_reserve_percent to at most 49, or lower x."
+    assert remedy(caps[1], 3, burst_policy, "x") == "Raise slurm_sand_burst_user_percent to at least 75, or lower x."
+    assert remedy(caps[1], 4, burst_policy, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or lower x.")
+
+
+def test_a_cluster_as_large_as_the_share_may_drop_the_reserve():
+    cap = Cap("GrpTRES", "cpu", 3, "burst", False, False, True)
+    assert remedy(cap, 4, {"sand_share": BURST_SHARE}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or set slurm_sand_notebook_reserve_percent "
+        "to 0 (no CPUs kept for notebooks), or lower x.")
+
+
+NOTEBOOK_SHARE = dict(SHARE, cpus=4, percent=100, burst=dict(BURST_SHARE["burst"], reserve_cpus=2, group_cpus=2,
+                                                            notebook_cpus=2))
+
+
+def test_a_reserve_set_by_the_largest_notebook_names_it():
+    cap = Cap("GrpTRES", "cpu", 2, "burst", False, False, True)
+    assert describe(cap, {"sand_share": NOTEBOOK_SHARE}) == (
+        "cpu=2 for all burst jobs (GrpTRES of the job QOS burst: the sand share of 4 CPUs less 2 CPUs kept for "
+        "notebooks: the largest notebook profile of the sand partition asks 2 CPUs, slurm_notebook_cpus)")
+    assert remedy(cap, 3, {"sand_share": NOTEBOOK_SHARE}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs, the largest notebook profile of the sand "
+        "partition 2 CPUs), or lower that profile's cpus (jupyterhub_profiles) to at most 1, or set "
+        "slurm_sand_notebook_reserve_percent to 0 (no CPUs kept for notebooks), or lower x.")
+    assert remedy(cap, 4, {"sand_share": NOTEBOOK_SHARE}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 4 CPUs), or set slurm_sand_notebook_reserve_percent "
+        "to 0 (no CPUs kept for notebooks), or lower x.")
+
+
+def test_the_last_cpu_of_a_2_cpu_share_goes_to_burst():
+    """A 2-CPU share and a 2-CPU notebook: burst keeps 1 CPU, too few for a
+    scheduler and a worker; the fix names the share and the 0 % reserve."""
+    share = dict(SHARE, cpus=2, burst=dict(BURST_SHARE["burst"], share_cpus=2, reserve_cpus=1, group_cpus=1,
+                                           notebook_cpus=2))
+    cap = Cap("GrpTRES", "cpu", 1, "burst", False, False, True)
+    assert describe(cap, {"sand_share": share}).endswith(
+        "the sand share of 2 CPUs less 1 CPU kept for notebooks: the largest notebook profile of the sand partition "
+        "asks 2 CPUs, slurm_notebook_cpus)")
+    assert remedy(cap, 2, {"sand_share": share}, "x") == (
+        "Raise slurm_sand_share_percent (the sand share holds 2 CPUs), or set slurm_sand_notebook_reserve_percent "
+        "to 0 (no CPUs kept for notebooks), or lower x.")

@@ -59,6 +59,8 @@ def sample_site():
         "short_share_percent": values["slurm_sand_share_percent"],
         "compute_cpus": COMPUTE_CPUS, "sand_mode": values["slurm_sand_mode"],
         "sand_memory_percent": values["slurm_sand_memory_percent"], "nodes": [], "config": values["slurm_config"],
+        "notebook_reserve_percent": values["slurm_sand_notebook_reserve_percent"],
+        "burst_user_percent": values["slurm_sand_burst_user_percent"],
         "select_type_parameters": values["slurm_config_defaults"]["SelectTypeParameters"],
     })
     assert policy["errors"] == []
