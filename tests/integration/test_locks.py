@@ -27,6 +27,9 @@ LOGIN = "login1"
 ENVS = "/opt/software/envs"
 UV = f"{ENVS}/.tools/bin/uv"
 # The environment the curated_envs role builds with (roles/curated_envs/vars).
+# The role's own wheels (the JupyterLab extension), which the notebook lock
+# pins by hash and the role installs with --find-links.
+WHEELS = "/var/cache/curated-envs/wheels"
 UV_ENV = "UV_SYSTEM_CERTS=1 UV_CACHE_DIR=/var/cache/curated-envs/uv UV_NO_PROGRESS=1"
 SERVICES = {
     # name: (venv, lock on the host, the role's locks, the lock's input)
@@ -120,7 +123,7 @@ def test_notebook_environment_rebuilt_from_its_lock_is_identical(node, scratch):
     version = _notebook_version(host)
     host.check_output(f"{UV_ENV} {UV} venv --quiet --python /usr/bin/python3 {scratch}/env")
     install = host.run(f"{UV_ENV} {UV} pip install --quiet --python {scratch}/env/bin/python --require-hashes"
-                       f" --requirement {version}/.curated-env-spec.txt")
+                       f" --find-links {WHEELS} --requirement {version}/.curated-env-spec.txt")
     assert install.rc == 0, install.stderr
     fresh = host.check_output(f"{UV} pip freeze --python {scratch}/env/bin/python")
     assert fresh.splitlines() == host.check_output(f"{UV} pip freeze --python {version}/bin/python").splitlines()
