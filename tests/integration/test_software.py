@@ -162,11 +162,12 @@ def test_notebook_servers_configuration_is_in_the_live_version(node, name):
 
 def test_the_notebook_server_sees_its_slurm_jobs_memory_limit(node):
     """What jupyter-resource-usage shows the job's memory against: the limit
-    of the Slurm job the server runs in (--mem=1G: 1024 MiB)."""
+    of the Slurm job the server runs in (--mem=256M: 256 MiB, below the
+    default partition's MaxMemPerCPU on the demo's 2000 MB nodes)."""
     out = node(LOGIN).check_output(
-        "runuser -l alice -c \"srun --nodes=1 --time=1 --mem=1G "
+        "runuser -l alice -c \"srun --nodes=1 --time=1 --mem=256M "
         f"{ENVS}/notebook/bin/python -c 'import site_notebook; print(site_notebook.job_memory_limit())'\"")
-    assert out.strip().splitlines()[-1] == str(1024 * 1024 * 1024), out
+    assert out.strip().splitlines()[-1] == str(256 * 1024 * 1024), out
 
 
 @needs_real_conda
