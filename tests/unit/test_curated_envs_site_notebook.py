@@ -144,3 +144,25 @@ def test_the_jupyter_configuration_file_sets_the_limit_it_computes(tmp_path):
     run = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60,
                          env={k: v for k, v in os.environ.items() if not k.startswith("SLURM_")})
     assert run.stdout.strip() == "None", run.stderr
+
+
+@pytest.mark.parametrize(("address", "host"), [
+    ("http://login1:8010/services/dask-gateway", "login1"),
+    ("https://gw.example.org/services/dask-gateway", "gw.example.org"),
+    ("", None),
+    (None, None),
+])
+def test_the_gateway_host_is_its_address_host(address, host):
+    assert site.url_host(address) == host
+
+
+@pytest.mark.parametrize(("prefix", "expected"), [
+    ("/user/bob/", "/user/bob/proxy/login1:8010/services/dask-gateway"),
+    # A named server, and a prefix without its trailing slash.
+    ("/user/bob/gpu", "/user/bob/gpu/proxy/login1:8010/services/dask-gateway"),
+])
+def test_the_panels_clusters_show_their_dashboard_through_the_servers_proxy(prefix, expected):
+    """dask-labextension opens a dashboard link as it is only under the
+    server's proxy/; elsewhere it asks its own proxy, which drops the
+    gateway's path (dask/dashboard/<id>/individual-plots.json: 404)."""
+    assert site.dashboard_address("http://login1:8010/services/dask-gateway", prefix) == expected

@@ -18,6 +18,7 @@ Jupyter import), so that the bundle's unit tests run it as it is:
 import glob
 import os
 import re
+import urllib.parse
 
 # cgroup v1 reports "no limit" as a number near 2**63.
 _UNLIMITED = 1 << 60
@@ -88,6 +89,35 @@ def job_memory_limit(environ=None, proc_cgroup="/proc/self/cgroup", cgroup_root=
     variables), else 0 (no limit known: none is shown)."""
     environ = os.environ if environ is None else environ
     return cgroup_memory_limit(proc_cgroup, cgroup_root) or slurm_memory_limit(environ)
+
+
+def url_host(address):
+    """The host name of a URL (the gateway's address), or None for none."""
+    if not isinstance(address, str) or not address:
+        return None
+    return urllib.parse.urlsplit(address).hostname
+
+
+def dask_gateway_address():
+    """The site's Dask Gateway address (gateway.address of the Dask
+    configuration, /etc/dask/gateway.yaml), or None where there is none."""
+    try:
+        import dask.config
+    except ImportError:
+        return None
+    address = dask.config.get("gateway.address", default=None)
+    return address if url_host(address) else None
+
+
+def dashboard_address(gateway_address, server_prefix):
+    """The public address that the Dask panel's gateway clusters get: the
+    gateway's internal address through this notebook server's own proxy
+    (jupyter-server-proxy's <server_prefix>proxy/<host:port>/<path>), so
+    the browser reaches each cluster's dashboard through the hub's proxy
+    and the server, and the panel opens it as it is (a dashboard link
+    under the server's proxy/)."""
+    parts = urllib.parse.urlsplit(gateway_address)
+    return f"{server_prefix.rstrip('/')}/proxy/{parts.netloc}{parts.path}".rstrip("/")
 
 
 def _python_version(prefix):
