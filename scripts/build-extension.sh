@@ -32,7 +32,9 @@ stamp=$(sha256sum "$lock" | cut -d' ' -f1)
 if [ "$(cat "$venv/.lock.sha256" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$venv"
   "$uv" venv -q --python /usr/bin/python3 "$venv"
-  "$uv" pip install -q --python "$venv/bin/python" --require-hashes -r "$lock"
+  # The lock pins this extension's shipped wheel, found in the role's wheels.
+  "$uv" pip install -q --python "$venv/bin/python" --require-hashes \
+    --find-links "$root/roles/curated_envs/files/wheels" -r "$lock"
   echo "$stamp" >"$venv/.lock.sha256"
 fi
 
