@@ -2,15 +2,13 @@
 file outside roles/<role>/ that reads one of the role's `__`-variables
 fails the check; the role's own files and public outputs pass."""
 
-import importlib.util
 import pathlib
 
 import pytest
+from _modules import load_file
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-_SPEC = importlib.util.spec_from_file_location("check_private_vars", ROOT / "scripts" / "check_private_vars.py")
-check = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(check)
+check = load_file("check_private_vars", ROOT / "scripts" / "check_private_vars.py")
 
 
 def _tree(tmp_path, files):

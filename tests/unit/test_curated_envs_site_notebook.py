@@ -3,23 +3,20 @@
 that jupyter-resource-usage shows, the site kernels' names with the live
 version, and which kernels are the environment's own."""
 
-import importlib.util
 import os
 import pathlib
 import subprocess
 import sys
 
 import pytest
+from _modules import load_file
 
 FILES = pathlib.Path(__file__).resolve().parents[2] / "roles" / "curated_envs" / "files"
 MIB = 1024 * 1024
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("site_notebook", FILES / "site_notebook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("site_notebook", FILES / "site_notebook.py")
 
 
 site = _load()

@@ -5,7 +5,6 @@ dask-gateway-server executes it, with the demo's rendered settings."""
 
 import asyncio
 import base64
-import importlib.util
 import json
 import os
 import pathlib
@@ -19,6 +18,7 @@ import pytest
 
 pytest.importorskip("dask_gateway_server", reason="dask-gateway-server is in the dev venv (requirements.txt)")
 
+from _modules import load_file
 from dask_gateway_server.backends.base import PublicException  # noqa: E402
 from dask_gateway_server.backends.jobqueue.slurm import SlurmBackend  # noqa: E402
 from traitlets.config import Config  # noqa: E402
@@ -31,10 +31,7 @@ USER = pwd.getpwuid(os.getuid()).pw_name
 
 
 def _load_site():
-    spec = importlib.util.spec_from_file_location("dask_gateway_site", FILES / "dask_gateway_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("dask_gateway_site", FILES / "dask_gateway_site.py")
 
 
 site = _load_site()

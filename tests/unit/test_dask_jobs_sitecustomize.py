@@ -3,21 +3,18 @@
 ssl module empties OpenSSL's error queue first, once wrapped however often
 the module is imported (docs/dask-gateway.md)."""
 
-import importlib.util
 import pathlib
 import subprocess
 import sys
 
 import pytest
+from _modules import load_file
 
 MODULE = pathlib.Path(__file__).resolve().parents[2] / "roles" / "dask_gateway" / "files" / "python" / "sitecustomize.py"
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("hpc_datasci_jobs_sitecustomize", MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("hpc_datasci_jobs_sitecustomize", MODULE)
 
 
 def _in_a_fresh_python(code, before=""):

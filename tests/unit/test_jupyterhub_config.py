@@ -8,7 +8,6 @@ The role's variables are rendered by Ansible itself
 """
 
 import asyncio
-import importlib.util
 import json
 import os
 import pathlib
@@ -17,6 +16,7 @@ import subprocess
 import sys
 
 import pytest
+from _modules import load_file
 from _units import service_directives
 from batchspawner import SlurmSpawner
 from batchspawner.batchspawner import format_template
@@ -26,9 +26,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 FILES = ROOT / "roles" / "jupyterhub" / "files"
 RENDER = pathlib.Path(__file__).resolve().parent / "fixtures" / "jupyterhub" / "render_settings.yml"
 ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
-_SPEC = importlib.util.spec_from_file_location("hpc_datasci_hub", FILES / "hpc_datasci_hub.py")
-hub = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(hub)
+hub = load_file("hpc_datasci_hub", FILES / "hpc_datasci_hub.py")
 EXTRA_SBATCH = ["--gres=gpu:1", "--constraint=avx512"]
 SITE_SERVICE = {"name": "docs", "url": "http://login1:8020", "api_token": "d" * 40}
 

@@ -3,7 +3,6 @@
 consistent copy with mode 0600, pruning to the newest KEEP, refusals."""
 
 import datetime
-import importlib.util
 import json
 import os
 import pathlib
@@ -12,12 +11,10 @@ import stat
 
 import pytest
 import yaml
+from _modules import load_file
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-_SPEC = importlib.util.spec_from_file_location(
-    "jupyterhub_db_backup", ROOT / "roles" / "jupyterhub" / "files" / "jupyterhub_db_backup.py")
-backup = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(backup)
+backup = load_file("jupyterhub_db_backup", ROOT / "roles" / "jupyterhub" / "files" / "jupyterhub_db_backup.py")
 
 NOW = datetime.datetime(2026, 5, 26, 12, 30, 5, tzinfo=datetime.timezone.utc)
 

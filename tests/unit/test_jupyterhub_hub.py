@@ -7,7 +7,6 @@ hostile user names under the role's pattern, without a hub."""
 
 import asyncio
 import datetime
-import importlib.util
 import json
 import logging
 import pathlib
@@ -16,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from _modules import load_file
 from ansible_collections.hpc.datasci.plugins.filter.jupyterhub_validation import (
     DEFAULT_USERNAME_PATTERN,
     HOSTILE_USERNAMES,
@@ -29,9 +29,7 @@ from traitlets.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FILES = ROOT / "roles" / "jupyterhub" / "files"
-_SPEC = importlib.util.spec_from_file_location("hpc_datasci_hub", FILES / "hpc_datasci_hub.py")
-hub = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(hub)
+hub = load_file("hpc_datasci_hub", FILES / "hpc_datasci_hub.py")
 
 PROFILES = [
     {"name": "interactive", "display_name": "Interactive, 2 hours", "partition": "short",

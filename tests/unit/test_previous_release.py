@@ -1,16 +1,14 @@
 """scripts/previous_release.py: the release the upgrade scenario starts from,
 and the upgrade notes' edit of its inventory."""
 
-import importlib.util
 import pathlib
 import re
 
 import pytest
+from _modules import load_file
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-_SPEC = importlib.util.spec_from_file_location("previous_release", ROOT / "scripts" / "previous_release.py")
-previous_release = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(previous_release)
+previous_release = load_file("previous_release", ROOT / "scripts" / "previous_release.py")
 
 
 @pytest.mark.parametrize(("tags", "version", "expected"), [

@@ -1,16 +1,15 @@
 """scripts/run_scenarios.py: Molecule's steps found in its output and timed,
 scenarios run side by side with their logs kept apart (a fake `molecule`)."""
 
-import importlib.util
 import io
 import os
 import pathlib
 import stat
 
+from _modules import load_file
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-_SPEC = importlib.util.spec_from_file_location("run_scenarios", ROOT / "scripts" / "run_scenarios.py")
-run_scenarios = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(run_scenarios)
+run_scenarios = load_file("run_scenarios", ROOT / "scripts" / "run_scenarios.py")
 
 
 def test_steps_are_found_in_both_spellings_and_through_colour():

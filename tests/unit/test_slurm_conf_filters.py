@@ -1,15 +1,13 @@
 """Unit tests of the slurm.conf filters (plugins/filter/slurm_conf.py)."""
 
-import importlib.util
 import pathlib
 
 import pytest
+from _modules import load_file
 from ansible.errors import AnsibleFilterError
 
 _PATH = pathlib.Path(__file__).resolve().parents[2] / "plugins" / "filter" / "slurm_conf.py"
-_SPEC = importlib.util.spec_from_file_location("slurm_conf_filters", _PATH)
-slurm_conf = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(slurm_conf)
+slurm_conf = load_file("slurm_conf_filters", _PATH)
 
 
 @pytest.mark.parametrize(

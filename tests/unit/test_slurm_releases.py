@@ -3,13 +3,13 @@
 platform play's slurm_release_errors, the first play's cgroup.conf keys),
 and of the slurm role's cgroup.conf for both releases."""
 
-import importlib.util
 import pathlib
 import re
 
 import jinja2
 import pytest
 import yaml
+from _modules import load_file
 from ansible.errors import AnsibleFilterError
 from ansible.plugins.filter.core import comment
 from ansible_collections.hpc.datasci.plugins.filter.platform_validation import slurm_release_errors
@@ -23,9 +23,7 @@ DEFAULTS = yaml.safe_load((ROOT / "roles" / "slurm" / "defaults" / "main.yml").r
 OLD, NEW = (22, 5), (24, 11)
 
 _PATH = ROOT / "plugins" / "filter" / "slurm_validation.py"
-_SPEC = importlib.util.spec_from_file_location("slurm_validation_for_releases", _PATH)
-slurm_validation = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(slurm_validation)
+slurm_validation = load_file("slurm_validation_for_releases", _PATH)
 
 
 def lowered(keys):
